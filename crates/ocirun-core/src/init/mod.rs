@@ -1,0 +1,45 @@
+//! The init executable's logic: the bootstrap that turns a freshly spawned process into the
+//! container's init. `src/bin/ocirun-init.rs` is a thin main() over [`run`].
+//!
+//! Stage 0 runs in the runtime's namespaces, joins the configured ones and clones stage 1,
+//! which becomes the container's init (pid 1 of a new PID namespace) and sets the container up.
+
+pub mod channel;
+pub mod protocol;
+mod stage_container;
+mod stage_host;
+
+use std::os::fd::{FromRawFd, RawFd};
+use std::os::unix::net::UnixStream;
+
+use channel::Channel;
+use protocol::{Failure, FromInit, Step};
+
+use crate::sys::{fs as sysfs, process};
+
+/// Entry point of the init executable. argv[1] is the number of the control socket's
+/// descriptor; the sealed executable sits right above it and is closed here.
+pub fn run(args: &[String]) -> i32 {
+    let Some(fd) = args.get(1).and_then(|a| a.parse::<RawFd>().ok()).filter(|fd| *fd > 2) else {
+        eprintln!("ocirun-init: this program is started by ocirun, not by hand");
+        return 2;
+    };
+    // Whatever sits above the control socket (the executable's memfd) closes at the exec; the
+    // socket itself must not reach the container either.
+    if sysfs::cloexec_from(fd as u32).is_err() {
+        return 2;
+    }
+    // SAFETY: the launcher placed the control socket at this number for us.
+    let stream = unsafe { UnixStream::from_raw_fd(fd) };
+    let mut ch = Channel::new(stream);
+    if let Err(failure) = stage_host::run(&mut ch) {
+        // Nobody may be listening any more; the exit code still tells.
+        let _ = ch.send(&FromInit::Failed(failure));
+        process::exit_now(1);
+    }
+    0
+}
+
+pub(crate) fn protocol_failure(detail: impl std::fmt::Display) -> Failure {
+    Failure { step: Step::Protocol, errno: None, detail: detail.to_string() }
+}

@@ -1,0 +1,155 @@
+//! The messages between the launcher (in the calling process) and the init executable.
+//!
+//! ```text
+//!  launcher                         init, stage 0 (host namespaces)     init, stage 1 (container)
+//!     | -- Bootstrap + config.json --> |                                    |
+//!     |                                | joins namespaces, clones --------> |
+//!     | <-- InitPid (host pid) ------- | exits                              |
+//!     | (places the init: cgroups)                                          |
+//!     | -- Proceed -------------------------------------------------------> |
+//!     | <-- Warning* ------------------------------------------------------ | mounts, pivot_root,
+//!     | <-- Ready | Failed ------------------------------------------------ | user, capabilities
+//!                                                                           | waits on exec.fifo,
+//!                                                                           | then execve
+//! ```
+//! A failure at any step is a `Failed` carrying the step and the errno.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// What the init needs besides config.json: where things are on the host.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InitOptions {
+    pub id: String,
+    /// Absolute path of the bundle, against which relative bind-mount sources resolve.
+    pub bundle: PathBuf,
+    /// Absolute path of the root filesystem on the host.
+    pub rootfs: PathBuf,
+    /// The container's state directory, which holds exec.fifo.
+    pub state_dir: PathBuf,
+    /// Move the root with MS_MOVE and chroot instead of pivot_root (`--no-pivot`).
+    #[serde(default)]
+    pub no_pivot: bool,
+}
+
+/// Messages to the init.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum ToInit {
+    /// First message; the next frame carries config.json exactly as the bundle holds it.
+    Bootstrap { options: InitOptions },
+    /// The launcher has placed the init (cgroups); it may set the container up.
+    Proceed,
+}
+
+/// Messages from the init.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum FromInit {
+    /// The container's init process, as the host sees it.
+    InitPid { pid: i32 },
+    /// Something was not applied as asked, and the container goes on without it.
+    Warning { message: String },
+    /// The container is set up and waits on exec.fifo.
+    Ready,
+    Failed(Failure),
+}
+
+/// Why the init failed: the step, the errno if a syscall failed, and what it was working on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Failure {
+    pub step: Step,
+    /// The errno's symbolic name ("EPERM"), when a syscall failed.
+    pub errno: Option<String>,
+    pub detail: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.errno {
+            Some(e) => write!(f, "{}: {}", self.detail, e),
+            None => write!(f, "{}", self.detail),
+        }
+    }
+}
+
+/// The bootstrap's steps, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Protocol,
+    Config,
+    JoinNamespace,
+    CreateNamespaces,
+    RootfsPropagation,
+    BindRootfs,
+    Mount,
+    CreateDevice,
+    DevSymlink,
+    PivotRoot,
+    ReadonlyRoot,
+    Hostname,
+    Domainname,
+    Sysctl,
+    ReadonlyPath,
+    MaskPath,
+    OomScoreAdj,
+    Rlimit,
+    Cwd,
+    User,
+    Capabilities,
+    NoNewPrivileges,
+    Executable,
+    ExecFifo,
+    Exec,
+}
+
+impl Step {
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Protocol => "protocol",
+            Step::Config => "config",
+            Step::JoinNamespace => "join_namespace",
+            Step::CreateNamespaces => "create_namespaces",
+            Step::RootfsPropagation => "rootfs_propagation",
+            Step::BindRootfs => "bind_rootfs",
+            Step::Mount => "mount",
+            Step::CreateDevice => "create_device",
+            Step::DevSymlink => "dev_symlink",
+            Step::PivotRoot => "pivot_root",
+            Step::ReadonlyRoot => "readonly_root",
+            Step::Hostname => "hostname",
+            Step::Domainname => "domainname",
+            Step::Sysctl => "sysctl",
+            Step::ReadonlyPath => "readonly_path",
+            Step::MaskPath => "mask_path",
+            Step::OomScoreAdj => "oom_score_adj",
+            Step::Rlimit => "rlimit",
+            Step::Cwd => "cwd",
+            Step::User => "user",
+            Step::Capabilities => "capabilities",
+            Step::NoNewPrivileges => "no_new_privileges",
+            Step::Executable => "executable",
+            Step::ExecFifo => "exec_fifo",
+            Step::Exec => "exec",
+        }
+    }
+}
+
+/// An error of one of the init's modules, which knows its step and errno.
+pub trait StepError: std::error::Error {
+    fn step(&self) -> Step;
+    fn errno(&self) -> Option<nix::errno::Errno>;
+
+    fn to_failure(&self) -> Failure {
+        Failure {
+            step: self.step(),
+            errno: self.errno().map(crate::sys::errno_name),
+            detail: self.to_string(),
+        }
+    }
+}

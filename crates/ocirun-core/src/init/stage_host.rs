@@ -1,0 +1,46 @@
+//! Stage 0: receives the container's configuration, joins and creates namespaces, and clones
+//! the container's init. Runs in the runtime's namespaces.
+
+use std::os::fd::OwnedFd;
+
+use super::channel::Channel;
+use super::protocol::{Failure, FromInit, InitOptions, Step, StepError, ToInit};
+use super::{protocol_failure, stage_container};
+use crate::namespaces::{self, Forked};
+use crate::spec::Spec;
+use crate::sys::{fs as sysfs, process};
+
+/// Returns only on failure before the clone; the parent side exits after reporting the pid,
+/// the child side ends in execve.
+pub fn run(ch: &mut Channel) -> Result<(), Failure> {
+    let options = match ch.recv::<ToInit>().map_err(protocol_failure)? {
+        ToInit::Bootstrap { options } => options,
+        other => return Err(protocol_failure(format!("expected bootstrap, got {other:?}"))),
+    };
+    let raw = ch.recv_bytes().map_err(protocol_failure)?;
+    let spec: Spec = serde_json::from_slice(&raw)
+        .map_err(|e| Failure { step: Step::Config, errno: None, detail: format!("config.json: {e}") })?;
+    let state_dir = open_state_dir(&options)?;
+    let linux = spec.linux.clone().unwrap_or_default();
+    match namespaces::enter(&linux).map_err(|e| e.to_failure())? {
+        Forked::Parent(pid) => {
+            let sent = ch.send(&FromInit::InitPid { pid });
+            process::exit_now(if sent.is_ok() { 0 } else { 1 });
+        }
+        Forked::Child => {
+            let failure = stage_container::run(ch, &spec, &options, state_dir);
+            let _ = ch.send(&FromInit::Failed(failure));
+            process::exit_now(1);
+        }
+    }
+}
+
+/// The state directory, opened before any namespace is joined: the init waits on its exec.fifo
+/// long after the host's paths are out of reach.
+fn open_state_dir(options: &InitOptions) -> Result<OwnedFd, Failure> {
+    sysfs::openat(None, &options.state_dir, libc::O_PATH | libc::O_DIRECTORY, 0).map_err(|errno| Failure {
+        step: Step::ExecFifo,
+        errno: Some(crate::sys::errno_name(errno)),
+        detail: format!("open the state directory {:?}", options.state_dir),
+    })
+}

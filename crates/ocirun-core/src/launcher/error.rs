@@ -1,0 +1,69 @@
+//! Errors of the runtime-side operations, each naming what it was doing.
+
+use std::path::PathBuf;
+
+use crate::init::channel::ChannelError;
+use crate::init::protocol::Failure;
+use crate::sys::Errno;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error("prepare the init executable")]
+    InitBinary(#[source] Errno),
+    #[error("spawn the init executable")]
+    Spawn(#[source] Errno),
+    #[error("talk to the init: {0}")]
+    Channel(#[from] ChannelError),
+    /// The init reported a failure: which step, and the errno.
+    #[error("{0}")]
+    Init(Failure),
+    #[error("the init exited before it was ready (exit status {0})")]
+    InitExited(i32),
+    #[error("the init sent {0} where the protocol expects something else")]
+    Unexpected(String),
+    #[error("open a process descriptor for pid {pid}")]
+    Pidfd { pid: i32, #[source] errno: Errno },
+    #[error("{what} {path:?}")]
+    Path { what: &'static str, path: PathBuf, #[source] errno: Errno },
+    #[error("signal pid {pid}")]
+    Signal { pid: i32, #[source] errno: Errno },
+    #[error("wait for pid {pid}")]
+    Wait { pid: i32, #[source] errno: Errno },
+    #[error("the container's init (pid {pid}) exited before it could be started")]
+    InitGone { pid: i32 },
+}
+
+impl LaunchError {
+    /// A stable code for the binding layer (and, through it, for TypeScript callers).
+    pub fn code(&self) -> &'static str {
+        match self {
+            LaunchError::InitBinary(_) | LaunchError::Spawn(_) => "ESPAWN",
+            LaunchError::Channel(_) | LaunchError::Unexpected(_) => "EPROTOCOL",
+            LaunchError::Init(_) => "EINIT",
+            LaunchError::InitExited(_) | LaunchError::InitGone { .. } => "EINITEXITED",
+            LaunchError::Pidfd { .. } | LaunchError::Signal { .. } | LaunchError::Wait { .. } => "EPROCESS",
+            LaunchError::Path { .. } => "EPATH",
+        }
+    }
+
+    /// The errno behind the error, if a syscall failed.
+    pub fn errno(&self) -> Option<String> {
+        match self {
+            LaunchError::InitBinary(e) | LaunchError::Spawn(e) => Some(crate::sys::errno_name(*e)),
+            LaunchError::Pidfd { errno, .. }
+            | LaunchError::Path { errno, .. }
+            | LaunchError::Signal { errno, .. }
+            | LaunchError::Wait { errno, .. } => Some(crate::sys::errno_name(*errno)),
+            LaunchError::Init(f) => f.errno.clone(),
+            _ => None,
+        }
+    }
+
+    /// The init's step, for failures the init reported.
+    pub fn step(&self) -> Option<&'static str> {
+        match self {
+            LaunchError::Init(f) => Some(f.step.name()),
+            _ => None,
+        }
+    }
+}

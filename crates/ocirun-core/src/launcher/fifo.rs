@@ -1,0 +1,45 @@
+//! exec.fifo: the create/start handshake. The init blocks opening it for writing; `start`
+//! opens it for reading, which releases the init, and reads the byte the init writes.
+
+use std::os::fd::AsFd;
+use std::path::Path;
+
+use super::{procfs, signal, LaunchError};
+use crate::sys::{fs as sysfs, pidfd, Errno};
+
+pub const FIFO_NAME: &str = "exec.fifo";
+
+/// Makes exec.fifo in the state directory, writable by the container's user whoever it is.
+pub fn make(state_dir: &Path) -> Result<(), LaunchError> {
+    let path = state_dir.join(FIFO_NAME);
+    let err = |errno| LaunchError::Path { what: "make", path: path.clone(), errno };
+    sysfs::mkfifo(&path, 0o622).map_err(err)?;
+    // mkfifo honours the umask; the init may run as any user and must be able to open it.
+    let fd = sysfs::openat(None, &path, libc::O_PATH, 0).map_err(err)?;
+    sysfs::fchmod_fd(fd.as_fd(), 0o622).map_err(err)
+}
+
+/// Releases a created container: opens exec.fifo, waits for the init's byte (or its death),
+/// and removes the fifo, after which the container counts as running.
+pub fn release(state_dir: &Path, pid: i32, start_time: u64) -> Result<(), LaunchError> {
+    let path = state_dir.join(FIFO_NAME);
+    let fifo = sysfs::openat(None, &path, libc::O_RDONLY | libc::O_NONBLOCK, 0)
+        .map_err(|errno| LaunchError::Path { what: "open", path: path.clone(), errno })?;
+    let Some(init) = signal::open_verified(pid, start_time)? else { return Err(LaunchError::InitGone { pid }) };
+    loop {
+        let ready = pidfd::poll_readable(&[fifo.as_fd(), init.as_fd()], -1).map_err(|errno| LaunchError::Wait { pid, errno })?;
+        let mut byte = [0u8; 1];
+        if ready.contains(&0) {
+            match sysfs::read(fifo.as_fd(), &mut byte) {
+                Ok(1) => break,
+                // No writer yet (the init has not reached its open) or it went away.
+                Ok(_) | Err(Errno::EAGAIN) => {}
+                Err(errno) => return Err(LaunchError::Path { what: "read", path, errno }),
+            }
+        }
+        if ready.contains(&1) || procfs::stat(pid).is_none_or(|s| s.state == 'Z') {
+            return Err(LaunchError::InitGone { pid });
+        }
+    }
+    sysfs::unlinkat(None, &path, 0).map_err(|errno| LaunchError::Path { what: "remove", path, errno })
+}

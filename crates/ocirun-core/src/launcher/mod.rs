@@ -1,0 +1,15 @@
+//! The runtime side of the init: spawning it from a sealed copy of its executable, feeding it
+//! the container's configuration, and the operations on a container's init afterwards
+//! (start, signal, wait). Runs inside the calling process (Node) but never forks it: the only
+//! new process is made by posix_spawn.
+
+mod error;
+pub mod fifo;
+pub mod init_binary;
+pub mod lock;
+pub mod procfs;
+pub mod signal;
+mod spawn;
+
+pub use error::LaunchError;
+pub use spawn::{Launch, LaunchRequest};

@@ -1,0 +1,115 @@
+//! Spawning the init and driving it until the container is ready.
+
+use std::ffi::CString;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+
+use super::{init_binary, LaunchError};
+use crate::init::channel::{Channel, ChannelError};
+use crate::init::protocol::{FromInit, InitOptions, ToInit};
+use crate::sys::{fs as sysfs, pidfd, spawn};
+
+/// The descriptor number of the control socket in the init.
+const CONTROL_FD: i32 = 3;
+
+pub struct LaunchRequest<'a> {
+    pub options: InitOptions,
+    /// config.json exactly as read from the bundle.
+    pub config: &'a [u8],
+    /// Descriptors to become the init's stdin, stdout and stderr; None keeps the caller's.
+    pub stdio: Option<[BorrowedFd<'a>; 3]>,
+}
+
+/// A container init on its way to Ready.
+pub struct Launch {
+    channel: Channel,
+    pid: i32,
+    pidfd: OwnedFd,
+}
+
+impl Launch {
+    /// Spawns the init (stage 0), sends it the configuration and waits until it reports the
+    /// container init's pid. The container init is a child of the calling process.
+    pub fn spawn(init: &'static [u8], req: LaunchRequest<'_>) -> Result<Launch, LaunchError> {
+        let exe = init_binary::sealed(init)?;
+        let (ours, theirs) = UnixStream::pair().map_err(|e| LaunchError::Spawn(io_errno(&e)))?;
+        // Stdio is always mapped explicitly: Node marks its own 0-2 close-on-exec.
+        let mut fd_map: Vec<(BorrowedFd<'_>, i32)> = match &req.stdio {
+            Some(stdio) => stdio.iter().enumerate().map(|(i, fd)| (*fd, i as i32)).collect(),
+            None => sysfs::open_stdio(),
+        };
+        fd_map.push((theirs.as_fd(), CONTROL_FD));
+        let argv = [c"ocirun-init".to_owned(), CString::from(c"3")];
+        let stage0 = spawn::spawn_fd(exe, &argv, &[], &fd_map).map_err(LaunchError::Spawn)?;
+        drop(theirs);
+
+        let mut channel = Channel::new(ours);
+        let sent = channel
+            .send(&ToInit::Bootstrap { options: req.options })
+            .and_then(|_| channel.send_bytes(req.config));
+        let reply = sent.and_then(|_| channel.recv::<FromInit>());
+        // Stage 0 exits right after it reports; reap it whatever it said.
+        let stage0_status = pidfd::waitpid(stage0).map(|s| s.code()).unwrap_or(-1);
+        let pid = match reply {
+            Ok(FromInit::InitPid { pid }) => pid,
+            Ok(FromInit::Failed(f)) => return Err(LaunchError::Init(f)),
+            Ok(other) => return Err(LaunchError::Unexpected(format!("{other:?}"))),
+            Err(ChannelError::Closed) => return Err(LaunchError::InitExited(stage0_status)),
+            Err(e) => return Err(e.into()),
+        };
+        let pidfd = pidfd::pidfd_open(pid).map_err(|errno| LaunchError::Pidfd { pid, errno })?;
+        Ok(Launch { channel, pid, pidfd })
+    }
+
+    /// The container init's pid, as the host sees it.
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    pub fn pidfd(&self) -> BorrowedFd<'_> {
+        self.pidfd.as_fd()
+    }
+
+    /// Lets the init set the container up and waits for Ready. Returns the warnings it sent.
+    /// On failure the init is killed and reaped before the error returns.
+    pub fn proceed(&mut self) -> Result<Vec<String>, LaunchError> {
+        let result = self.run_to_ready();
+        if result.is_err() {
+            self.kill_and_reap();
+        }
+        result
+    }
+
+    fn run_to_ready(&mut self) -> Result<Vec<String>, LaunchError> {
+        self.channel.send(&ToInit::Proceed)?;
+        let mut warnings = Vec::new();
+        loop {
+            match self.channel.recv::<FromInit>() {
+                Ok(FromInit::Warning { message }) => warnings.push(message),
+                Ok(FromInit::Ready) => return Ok(warnings),
+                Ok(FromInit::Failed(f)) => return Err(LaunchError::Init(f)),
+                Ok(other) => return Err(LaunchError::Unexpected(format!("{other:?}"))),
+                Err(ChannelError::Closed) => {
+                    let status = pidfd::wait_child(self.pidfd.as_fd()).map(|s| s.code()).unwrap_or(-1);
+                    return Err(LaunchError::InitExited(status));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Kills the container init and reaps it (it is our child). Used to undo a create.
+    pub fn kill_and_reap(&self) {
+        let _ = pidfd::pidfd_send_signal(self.pidfd.as_fd(), libc::SIGKILL);
+        let _ = pidfd::wait_child(self.pidfd.as_fd());
+    }
+
+    /// Hands over the process descriptor once the container is created.
+    pub fn into_pidfd(self) -> OwnedFd {
+        self.pidfd
+    }
+}
+
+fn io_errno(e: &std::io::Error) -> crate::sys::Errno {
+    crate::sys::Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
+}

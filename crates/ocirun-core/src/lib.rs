@@ -1,0 +1,16 @@
+//! ocirun's hot path: everything that talks to the kernel to make a container.
+//!
+//! - [`init`]: the bootstrap the init executable runs (namespaces, rootfs, process setup).
+//! - [`launcher`]: the runtime side, which starts the init from a sealed memfd with
+//!   posix_spawn and drives it over a control socket.
+//! - [`spec`]: config.json as Rust types.
+//! - [`sys`]: the only place with `unsafe`: thin wrappers around syscalls.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod init;
+pub mod launcher;
+pub mod namespaces;
+pub mod process;
+pub mod rootfs;
+pub mod spec;
+pub mod sys;

@@ -1,0 +1,100 @@
+//! linux.namespaces: joining the ones given by path, and creating the others with the clone
+//! that makes the container's init.
+
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use crate::init::protocol::{Step, StepError};
+use crate::spec::{Linux, NamespaceType};
+use crate::sys::{fs as sysfs, ns, Errno};
+
+pub use crate::sys::ns::Forked;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NamespaceError {
+    #[error("open the {kind} namespace {path:?}")]
+    Open { kind: &'static str, path: PathBuf, #[source] errno: Errno },
+    #[error("join the {kind} namespace {path:?}")]
+    Join { kind: &'static str, path: PathBuf, #[source] errno: Errno },
+    #[error("create the {names} namespaces")]
+    Create { names: String, #[source] errno: Errno },
+    #[error("{kind} namespaces are not supported by this version of ocirun")]
+    Unsupported { kind: &'static str },
+    #[error("a mount namespace is required: the root filesystem is set up inside it")]
+    NoMountNamespace,
+}
+
+impl StepError for NamespaceError {
+    fn step(&self) -> Step {
+        match self {
+            NamespaceError::Open { .. } | NamespaceError::Join { .. } => Step::JoinNamespace,
+            _ => Step::CreateNamespaces,
+        }
+    }
+
+    fn errno(&self) -> Option<Errno> {
+        match self {
+            NamespaceError::Open { errno, .. } | NamespaceError::Join { errno, .. } | NamespaceError::Create { errno, .. } => {
+                Some(*errno)
+            }
+            NamespaceError::Unsupported { .. } | NamespaceError::NoMountNamespace => None,
+        }
+    }
+}
+
+/// Joins are done in this order: the user namespace first (it owns the others), the mount
+/// namespace last (so that the other paths still resolve in the runtime's mount namespace).
+fn join_order(kind: NamespaceType) -> u8 {
+    match kind {
+        NamespaceType::User => 0,
+        NamespaceType::Mount => 2,
+        _ => 1,
+    }
+}
+
+/// Joins the namespaces given by path, creates the time namespace (children enter it), and
+/// clones the container's init into new namespaces of the remaining types. The cgroup
+/// namespace is left to the child, which creates it once it sits in its own cgroup.
+pub fn enter(linux: &Linux) -> Result<Forked, NamespaceError> {
+    if linux.namespace(NamespaceType::Mount).is_none() {
+        return Err(NamespaceError::NoMountNamespace);
+    }
+    let mut joins: Vec<(NamespaceType, PathBuf, OwnedFd)> = Vec::new();
+    for n in linux.namespaces.iter() {
+        if let Some(p) = &n.path {
+            let fd = sysfs::openat(None, Path::new(p), libc::O_RDONLY, 0)
+                .map_err(|errno| NamespaceError::Open { kind: n.kind.name(), path: p.into(), errno })?;
+            joins.push((n.kind, p.into(), fd));
+        }
+    }
+    joins.sort_by_key(|(k, _, _)| join_order(*k));
+    for (kind, path, fd) in &joins {
+        // setns checks that the file is a namespace of this type (EINVAL otherwise).
+        ns::setns(fd.as_fd(), kind.clone_flag()).map_err(|errno| NamespaceError::Join { kind: kind.name(), path: path.clone(), errno })?;
+    }
+
+    let mut flags = 0u64;
+    let mut names = Vec::new();
+    for n in linux.namespaces.iter().filter(|n| n.path.is_none()) {
+        match n.kind {
+            NamespaceType::User => return Err(NamespaceError::Unsupported { kind: "user" }),
+            NamespaceType::Cgroup => {}
+            NamespaceType::Time => {
+                ns::unshare(libc::CLONE_NEWTIME).map_err(|errno| NamespaceError::Create { names: "time".into(), errno })?
+            }
+            kind => {
+                flags |= kind.clone_flag() as u64;
+                names.push(kind.name());
+            }
+        }
+    }
+    ns::clone_sibling(flags).map_err(|errno| NamespaceError::Create { names: names.join(", "), errno })
+}
+
+/// Creates the cgroup namespace, from inside the container's cgroup.
+pub fn unshare_cgroup(linux: &Linux) -> Result<(), NamespaceError> {
+    if linux.namespace(NamespaceType::Cgroup).is_some_and(|n| n.path.is_none()) {
+        ns::unshare(libc::CLONE_NEWCGROUP).map_err(|errno| NamespaceError::Create { names: "cgroup".into(), errno })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,246 @@
+//! config.json mount options, sorted into what each part of the mount API takes: mount
+//! attributes (per mount, and recursive ones), propagation, superblock flags, bind and the
+//! filesystem's own parameters.
+
+use crate::sys::mount::{
+    MountAttr, MOUNT_ATTR_NOATIME, MOUNT_ATTR_NODEV, MOUNT_ATTR_NODIRATIME, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID,
+    MOUNT_ATTR_NOSYMFOLLOW, MOUNT_ATTR_RDONLY, MOUNT_ATTR_RELATIME, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME,
+};
+
+/// A propagation change, and whether it applies to the whole subtree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Propagation {
+    pub flag: u64,
+    pub recursive: bool,
+}
+
+/// A filesystem parameter ("size=64k" or "newinstance").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FsParam {
+    pub key: String,
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MountOptions {
+    pub bind: bool,
+    pub recursive_bind: bool,
+    /// Attributes of the mount itself (ro, nosuid, noatime, ...).
+    pub attrs: MountAttr,
+    /// Attributes to apply to every mount of the subtree (rro, rnosuid, ...).
+    pub recursive_attrs: MountAttr,
+    pub propagation: Vec<Propagation>,
+    /// Superblock flags the VFS takes as parameters ("sync", "lazytime", ...).
+    pub sb_flags: Vec<String>,
+    /// Everything else: parameters of the filesystem itself.
+    pub params: Vec<FsParam>,
+    pub remount: bool,
+    pub tmpcopyup: bool,
+    pub idmap: bool,
+}
+
+/// What an option means for a mount attribute: set or clear `bits`.
+enum AttrChange {
+    Set(u64),
+    Clear(u64),
+    Atime(u64),
+}
+
+fn attr_change(name: &str) -> Option<AttrChange> {
+    use AttrChange::*;
+    Some(match name {
+        "ro" => Set(MOUNT_ATTR_RDONLY),
+        "rw" => Clear(MOUNT_ATTR_RDONLY),
+        "nosuid" => Set(MOUNT_ATTR_NOSUID),
+        "suid" => Clear(MOUNT_ATTR_NOSUID),
+        "nodev" => Set(MOUNT_ATTR_NODEV),
+        "dev" => Clear(MOUNT_ATTR_NODEV),
+        "noexec" => Set(MOUNT_ATTR_NOEXEC),
+        "exec" => Clear(MOUNT_ATTR_NOEXEC),
+        "nodiratime" => Set(MOUNT_ATTR_NODIRATIME),
+        "diratime" => Clear(MOUNT_ATTR_NODIRATIME),
+        "nosymfollow" => Set(MOUNT_ATTR_NOSYMFOLLOW),
+        "symfollow" => Clear(MOUNT_ATTR_NOSYMFOLLOW),
+        "noatime" => Atime(MOUNT_ATTR_NOATIME),
+        "strictatime" => Atime(MOUNT_ATTR_STRICTATIME),
+        "relatime" => Atime(MOUNT_ATTR_RELATIME),
+        // Turning one of the atime modes off leaves the kernel's default, relatime.
+        "atime" | "norelatime" | "nostrictatime" => Atime(MOUNT_ATTR_RELATIME),
+        _ => return None,
+    })
+}
+
+fn apply(attr: &mut MountAttr, change: AttrChange) {
+    match change {
+        AttrChange::Set(b) => {
+            attr.attr_set |= b;
+            attr.attr_clr &= !b;
+        }
+        AttrChange::Clear(b) => {
+            attr.attr_clr |= b;
+            attr.attr_set &= !b;
+        }
+        AttrChange::Atime(mode) => {
+            attr.attr_set = (attr.attr_set & !MOUNT_ATTR__ATIME) | mode;
+            attr.attr_clr |= MOUNT_ATTR__ATIME;
+        }
+    }
+}
+
+fn propagation(name: &str) -> Option<Propagation> {
+    let (recursive, base) = match name.strip_prefix('r') {
+        Some(b @ ("private" | "shared" | "slave" | "unbindable")) => (true, b),
+        _ => (false, name),
+    };
+    let flag = match base {
+        "private" => libc::MS_PRIVATE,
+        "shared" => libc::MS_SHARED,
+        "slave" => libc::MS_SLAVE,
+        "unbindable" => libc::MS_UNBINDABLE,
+        _ => return None,
+    };
+    Some(Propagation { flag, recursive })
+}
+
+/// Superblock flags that fsconfig accepts by name.
+const SB_FLAGS: &[&str] = &["sync", "async", "dirsync", "mand", "nomand", "lazytime", "nolazytime", "silent"];
+
+impl MountOptions {
+    pub fn parse(options: &[String]) -> MountOptions {
+        let mut o = MountOptions::default();
+        for opt in options {
+            let opt = opt.as_str();
+            match opt {
+                "bind" => o.bind = true,
+                "rbind" => {
+                    o.bind = true;
+                    o.recursive_bind = true;
+                }
+                "remount" => o.remount = true,
+                "tmpcopyup" => o.tmpcopyup = true,
+                "idmap" | "ridmap" => o.idmap = true,
+                // "defaults" is rw,suid,dev,exec,async: what a new mount has anyway. "loud" undoes
+                // "silent", which is also the default.
+                "defaults" | "loud" => {}
+                _ => {
+                    if let Some(change) = attr_change(opt) {
+                        apply(&mut o.attrs, change);
+                    } else if let Some(change) = opt.strip_prefix('r').and_then(attr_change) {
+                        apply(&mut o.recursive_attrs, change);
+                    } else if let Some(p) = propagation(opt) {
+                        o.propagation.push(p);
+                    } else if SB_FLAGS.contains(&opt) {
+                        o.sb_flags.push(opt.to_string());
+                    } else {
+                        let (key, value) = match opt.split_once('=') {
+                            Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                            None => (opt.to_string(), None),
+                        };
+                        o.params.push(FsParam { key, value });
+                    }
+                }
+            }
+        }
+        o
+    }
+
+    /// The attribute flags fsmount(2) takes for a new mount: only those set.
+    pub fn fsmount_flags(&self) -> u64 {
+        self.attrs.attr_set
+    }
+
+    /// The filesystem parameters as mount(2)'s data string ("size=64k,mode=755").
+    pub fn data_string(&self) -> String {
+        self.params
+            .iter()
+            .map(|p| match &p.value {
+                Some(v) => format!("{}={}", p.key, v),
+                None => p.key.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// mount(2) flags for the attributes, for the paths that still need the old API.
+    pub fn legacy_flags(&self) -> u64 {
+        let mut f = 0;
+        let set = self.attrs.attr_set;
+        if set & MOUNT_ATTR_RDONLY != 0 {
+            f |= libc::MS_RDONLY;
+        }
+        if set & MOUNT_ATTR_NOSUID != 0 {
+            f |= libc::MS_NOSUID;
+        }
+        if set & MOUNT_ATTR_NODEV != 0 {
+            f |= libc::MS_NODEV;
+        }
+        if set & MOUNT_ATTR_NOEXEC != 0 {
+            f |= libc::MS_NOEXEC;
+        }
+        if set & MOUNT_ATTR_NODIRATIME != 0 {
+            f |= libc::MS_NODIRATIME;
+        }
+        match set & MOUNT_ATTR__ATIME {
+            MOUNT_ATTR_NOATIME => f |= libc::MS_NOATIME,
+            MOUNT_ATTR_STRICTATIME => f |= libc::MS_STRICTATIME,
+            _ => {}
+        }
+        f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(opts: &[&str]) -> MountOptions {
+        MountOptions::parse(&opts.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn plain_flags_become_mount_attributes() {
+        let o = parse(&["nosuid", "noexec", "nodev", "ro"]);
+        assert_eq!(o.attrs.attr_set, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV | MOUNT_ATTR_RDONLY);
+        assert!(o.params.is_empty());
+    }
+
+    #[test]
+    fn a_later_option_overrides_an_earlier_one() {
+        let o = parse(&["ro", "rw"]);
+        assert_eq!(o.attrs.attr_set & MOUNT_ATTR_RDONLY, 0);
+        assert_ne!(o.attrs.attr_clr & MOUNT_ATTR_RDONLY, 0);
+    }
+
+    #[test]
+    fn recursive_variants_go_to_the_recursive_set() {
+        let o = parse(&["rbind", "rro", "rnosuid"]);
+        assert!(o.bind && o.recursive_bind);
+        assert_eq!(o.recursive_attrs.attr_set, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID);
+        assert_eq!(o.attrs.attr_set, 0);
+    }
+
+    #[test]
+    fn propagation_options_are_recognised() {
+        let o = parse(&["rprivate", "slave"]);
+        assert_eq!(
+            o.propagation,
+            vec![
+                Propagation { flag: libc::MS_PRIVATE, recursive: true },
+                Propagation { flag: libc::MS_SLAVE, recursive: false }
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_options_are_filesystem_parameters() {
+        let o = parse(&["mode=755", "size=65536k", "newinstance", "strictatime"]);
+        assert_eq!(o.data_string(), "mode=755,size=65536k,newinstance");
+        assert_eq!(o.attrs.attr_set & MOUNT_ATTR__ATIME, MOUNT_ATTR_STRICTATIME);
+    }
+
+    #[test]
+    fn superblock_flags_are_kept_apart() {
+        let o = parse(&["sync", "lazytime"]);
+        assert_eq!(o.sb_flags, vec!["sync".to_string(), "lazytime".to_string()]);
+    }
+}

@@ -1,0 +1,231 @@
+//! File-system syscalls relative to directory descriptors (the `*at` family and openat2).
+
+use std::ffi::{CStr, OsString};
+use std::mem::MaybeUninit;
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStringExt;
+use std::path::{Path, PathBuf};
+
+use super::{check, check_int, cpath, owned_fd, Errno, SysResult};
+
+pub const RESOLVE_IN_ROOT: u64 = libc::RESOLVE_IN_ROOT;
+pub const RESOLVE_NO_MAGICLINKS: u64 = libc::RESOLVE_NO_MAGICLINKS;
+pub const RESOLVE_NO_SYMLINKS: u64 = libc::RESOLVE_NO_SYMLINKS;
+pub const RESOLVE_NO_XDEV: u64 = libc::RESOLVE_NO_XDEV;
+
+fn dirfd_raw(dir: Option<BorrowedFd<'_>>) -> RawFd {
+    dir.map_or(libc::AT_FDCWD, |d| d.as_raw_fd())
+}
+
+/// openat2(2): `resolve` holds RESOLVE_* flags. O_CLOEXEC is always added.
+pub fn openat2(
+    dir: Option<BorrowedFd<'_>>,
+    path: &Path,
+    flags: i32,
+    mode: u32,
+    resolve: u64,
+) -> SysResult<OwnedFd> {
+    let c = cpath(path)?;
+    // SAFETY: open_how is plain data; zeroing it is its documented initial state.
+    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+    how.flags = (flags | libc::O_CLOEXEC) as u64;
+    how.mode = if flags & (libc::O_CREAT | libc::O_TMPFILE) != 0 { mode as u64 } else { 0 };
+    how.resolve = resolve;
+    loop {
+        // SAFETY: c and how outlive the call; the kernel reads exactly size_of::<open_how>() bytes.
+        let ret = unsafe {
+            libc::syscall(
+                libc::SYS_openat2,
+                dirfd_raw(dir),
+                c.as_ptr(),
+                &how as *const libc::open_how,
+                std::mem::size_of::<libc::open_how>(),
+            )
+        };
+        match owned_fd(ret) {
+            Err(Errno::EAGAIN) | Err(Errno::EINTR) => continue,
+            other => return other,
+        }
+    }
+}
+
+/// openat(2) with O_CLOEXEC always added.
+pub fn openat(dir: Option<BorrowedFd<'_>>, path: &Path, flags: i32, mode: u32) -> SysResult<OwnedFd> {
+    let c = cpath(path)?;
+    // SAFETY: c is a valid NUL-terminated string for the duration of the call.
+    let ret = unsafe { libc::openat(dirfd_raw(dir), c.as_ptr(), flags | libc::O_CLOEXEC, mode) };
+    owned_fd(ret as libc::c_long)
+}
+
+pub fn mkdirat(dir: Option<BorrowedFd<'_>>, name: &Path, mode: u32) -> SysResult<()> {
+    let c = cpath(name)?;
+    // SAFETY: c is valid for the call.
+    check_int(unsafe { libc::mkdirat(dirfd_raw(dir), c.as_ptr(), mode) }).map(drop)
+}
+
+pub fn mknodat(dir: Option<BorrowedFd<'_>>, name: &Path, mode: u32, dev: u64) -> SysResult<()> {
+    let c = cpath(name)?;
+    // SAFETY: c is valid for the call.
+    check_int(unsafe { libc::mknodat(dirfd_raw(dir), c.as_ptr(), mode, dev) }).map(drop)
+}
+
+pub fn symlinkat(target: &Path, dir: Option<BorrowedFd<'_>>, name: &Path) -> SysResult<()> {
+    let t = cpath(target)?;
+    let c = cpath(name)?;
+    // SAFETY: both strings are valid for the call.
+    check_int(unsafe { libc::symlinkat(t.as_ptr(), dirfd_raw(dir), c.as_ptr()) }).map(drop)
+}
+
+pub fn unlinkat(dir: Option<BorrowedFd<'_>>, name: &Path, flags: i32) -> SysResult<()> {
+    let c = cpath(name)?;
+    // SAFETY: c is valid for the call.
+    check_int(unsafe { libc::unlinkat(dirfd_raw(dir), c.as_ptr(), flags) }).map(drop)
+}
+
+/// Changes the owner of the file `fd` refers to (an O_PATH descriptor works).
+pub fn fchown_fd(fd: BorrowedFd<'_>, uid: u32, gid: u32) -> SysResult<()> {
+    // SAFETY: an empty string with AT_EMPTY_PATH operates on fd itself.
+    check_int(unsafe {
+        libc::fchownat(fd.as_raw_fd(), c"".as_ptr(), uid, gid, libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW)
+    })
+    .map(drop)
+}
+
+/// Changes the mode of the file `fd` refers to, through its /proc/self/fd link so that O_PATH
+/// descriptors work too.
+pub fn fchmod_fd(fd: BorrowedFd<'_>, mode: u32) -> SysResult<()> {
+    let c = cpath(&fd_path(fd))?;
+    // SAFETY: c is valid for the call.
+    check_int(unsafe { libc::chmod(c.as_ptr(), mode) }).map(drop)
+}
+
+pub fn fstat(fd: BorrowedFd<'_>) -> SysResult<libc::stat> {
+    let mut st = MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: the kernel fills st on success; AT_EMPTY_PATH makes this an fstat that also works
+    // on O_PATH descriptors.
+    check_int(unsafe {
+        libc::fstatat(fd.as_raw_fd(), c"".as_ptr(), st.as_mut_ptr(), libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW)
+    })?;
+    // SAFETY: fstatat succeeded, so st is initialised.
+    Ok(unsafe { st.assume_init() })
+}
+
+pub fn fstatat(dir: Option<BorrowedFd<'_>>, path: &Path, flags: i32) -> SysResult<libc::stat> {
+    let c = cpath(path)?;
+    let mut st = MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: the kernel fills st on success.
+    check_int(unsafe { libc::fstatat(dirfd_raw(dir), c.as_ptr(), st.as_mut_ptr(), flags) })?;
+    // SAFETY: fstatat succeeded, so st is initialised.
+    Ok(unsafe { st.assume_init() })
+}
+
+pub fn fstatfs(fd: BorrowedFd<'_>) -> SysResult<libc::statfs> {
+    let mut st = MaybeUninit::<libc::statfs>::uninit();
+    // SAFETY: the kernel fills st on success.
+    check_int(unsafe { libc::fstatfs(fd.as_raw_fd(), st.as_mut_ptr()) })?;
+    // SAFETY: fstatfs succeeded, so st is initialised.
+    Ok(unsafe { st.assume_init() })
+}
+
+pub fn readlinkat(dir: Option<BorrowedFd<'_>>, path: &Path) -> SysResult<PathBuf> {
+    let c = cpath(path)?;
+    let mut buf = vec![0u8; libc::PATH_MAX as usize];
+    // SAFETY: buf has buf.len() writable bytes.
+    let n = check(unsafe {
+        libc::readlinkat(dirfd_raw(dir), c.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) as libc::c_long
+    })?;
+    buf.truncate(n as usize);
+    Ok(PathBuf::from(OsString::from_vec(buf)))
+}
+
+/// The path of a descriptor's /proc/self/fd link, for syscalls that only take paths.
+pub fn fd_path(fd: BorrowedFd<'_>) -> PathBuf {
+    PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+}
+
+/// Where a descriptor points, as the kernel names it.
+pub fn fd_target(fd: BorrowedFd<'_>) -> SysResult<PathBuf> {
+    readlinkat(None, &fd_path(fd))
+}
+
+pub fn mkfifo(path: &Path, mode: u32) -> SysResult<()> {
+    let c = cpath(path)?;
+    // SAFETY: c is valid for the call.
+    check_int(unsafe { libc::mkfifo(c.as_ptr(), mode) }).map(drop)
+}
+
+/// flock(2) on a descriptor; `op` is LOCK_EX/LOCK_SH, optionally with LOCK_NB.
+pub fn flock(fd: BorrowedFd<'_>, op: i32) -> SysResult<()> {
+    loop {
+        // SAFETY: flock only reads its integer arguments.
+        match check_int(unsafe { libc::flock(fd.as_raw_fd(), op) }) {
+            Err(Errno::EINTR) => continue,
+            other => return other.map(drop),
+        }
+    }
+}
+
+/// Marks every descriptor from `first` up as close-on-exec, so that nothing of the runtime's
+/// reaches the container's process.
+pub fn cloexec_from(first: u32) -> SysResult<()> {
+    // SAFETY: close_range only changes descriptor flags.
+    check(unsafe { libc::syscall(libc::SYS_close_range, first, u32::MAX, libc::CLOSE_RANGE_CLOEXEC) }).map(drop)
+}
+
+pub fn makedev(major: u64, minor: u64) -> u64 {
+    libc::makedev(major as u32, minor as u32)
+}
+
+pub fn major(dev: u64) -> u64 {
+    libc::major(dev) as u64
+}
+
+pub fn minor(dev: u64) -> u64 {
+    libc::minor(dev) as u64
+}
+
+/// Writes all of `data` to a descriptor.
+pub fn write_all(fd: BorrowedFd<'_>, mut data: &[u8]) -> SysResult<()> {
+    while !data.is_empty() {
+        // SAFETY: data points to data.len() readable bytes.
+        let n = unsafe { libc::write(fd.as_raw_fd(), data.as_ptr().cast(), data.len()) };
+        match check(n as libc::c_long) {
+            Ok(0) => return Err(Errno::EIO),
+            Ok(n) => data = &data[n as usize..],
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Reads up to `buf.len()` bytes.
+pub fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> SysResult<usize> {
+    loop {
+        // SAFETY: buf has buf.len() writable bytes.
+        let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        match check(n as libc::c_long) {
+            Err(Errno::EINTR) => continue,
+            other => return other.map(|n| n as usize),
+        }
+    }
+}
+
+/// Name of a C string for messages.
+pub fn lossy(c: &CStr) -> String {
+    c.to_string_lossy().into_owned()
+}
+
+/// This process's standard descriptors that are open. They are borrowed for the life of the
+/// process: nothing in ocirun closes 0, 1 or 2.
+pub fn open_stdio() -> Vec<(BorrowedFd<'static>, RawFd)> {
+    (0..3)
+        .filter(|fd| {
+            // SAFETY: F_GETFD only reads the descriptor's flags.
+            let flags = unsafe { libc::fcntl(*fd, libc::F_GETFD) };
+            flags >= 0
+        })
+        // SAFETY: the descriptor is open (checked above) and, being stdio, stays open.
+        .map(|fd| (unsafe { BorrowedFd::borrow_raw(fd) }, fd))
+        .collect()
+}

@@ -1,0 +1,42 @@
+//! Namespaces: unshare, setns, and the clone that makes the container's init.
+
+use std::os::fd::{AsRawFd, BorrowedFd};
+
+use super::{check, check_int, SysResult};
+
+pub fn unshare(flags: i32) -> SysResult<()> {
+    // SAFETY: unshare only reads its flags.
+    check_int(unsafe { libc::unshare(flags) }).map(drop)
+}
+
+/// Joins the namespace `fd` refers to; `nstype` 0 accepts any type.
+pub fn setns(fd: BorrowedFd<'_>, nstype: i32) -> SysResult<()> {
+    // SAFETY: setns only reads its integer arguments.
+    check_int(unsafe { libc::setns(fd.as_raw_fd(), nstype) }).map(drop)
+}
+
+/// Which side of a fork-like clone this process is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forked {
+    Child,
+    Parent(i32),
+}
+
+/// clone(2) with fork semantics (no new stack, no shared memory) and `flags` added, always with
+/// CLONE_PARENT so that the new process is a sibling of the caller: a child of whoever spawned
+/// the init, which can then wait for it and hold a pidfd to it.
+///
+/// Only call this from a single-threaded process (the init executable is one).
+pub fn clone_sibling(flags: u64) -> SysResult<Forked> {
+    let all = flags | libc::CLONE_PARENT as u64 | libc::SIGCHLD as u64;
+    // SAFETY: a null stack gives fork semantics: the child continues on a copy of this stack.
+    // The caller is single-threaded, so no lock of another thread can be held in the copy.
+    // On x86_64 and aarch64 the argument order is (flags, stack, parent_tid, child_tid, tls).
+    let ret = check(unsafe { libc::syscall(libc::SYS_clone, all, 0usize, 0usize, 0usize, 0usize) })?;
+    Ok(if ret == 0 { Forked::Child } else { Forked::Parent(ret as i32) })
+}
+
+/// Whether this kernel has time namespaces.
+pub fn has_time_namespace() -> bool {
+    std::path::Path::new("/proc/self/ns/time").exists()
+}

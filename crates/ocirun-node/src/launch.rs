@@ -1,0 +1,139 @@
+//! Creating a container: spawn the init, then let it set the container up.
+
+use std::sync::{Arc, Mutex};
+
+use napi::bindgen_prelude::{AsyncTask, Buffer};
+use napi_derive::napi;
+use ocirun_core::init::protocol::InitOptions;
+use ocirun_core::launcher::{procfs, Launch, LaunchError, LaunchRequest};
+
+use crate::failure::{failure, NativeFailure};
+use crate::task::{blocking, Blocking};
+use crate::INIT_EXECUTABLE;
+
+#[napi(object)]
+pub struct LaunchOptions {
+    pub id: String,
+    /// Absolute path of the bundle.
+    pub bundle: String,
+    /// Absolute path of the root filesystem.
+    pub rootfs: String,
+    /// The container's state directory (holds exec.fifo).
+    pub state_dir: String,
+    pub no_pivot: bool,
+}
+
+/// The container's init between spawn and ready.
+#[napi]
+pub struct InitHandle {
+    launch: Arc<Mutex<Option<Launch>>>,
+    pid: i32,
+    start_time: i64,
+}
+
+#[napi(object, object_from_js = false)]
+pub struct SpawnResult {
+    pub handle: Option<InitHandle>,
+    pub failure: Option<NativeFailure>,
+}
+
+#[napi(object)]
+pub struct ProceedResult {
+    /// What the init could not apply and went on without (capabilities it cannot grant, ...).
+    pub warnings: Vec<String>,
+    pub failure: Option<NativeFailure>,
+}
+
+/// Spawns the init and sends it config.json (as read from the bundle) and the options.
+/// Resolves once the container's init process exists (it is a child of this process).
+#[napi(ts_return_type = "Promise<SpawnResult>")]
+pub fn spawn_init(config: Buffer, options: LaunchOptions) -> AsyncTask<Blocking<SpawnResult>> {
+    let config = config.to_vec();
+    blocking(move || {
+        let request = LaunchRequest {
+            options: InitOptions {
+                id: options.id,
+                bundle: options.bundle.into(),
+                rootfs: options.rootfs.into(),
+                state_dir: options.state_dir.into(),
+                no_pivot: options.no_pivot,
+            },
+            config: &config,
+            stdio: None,
+        };
+        match Launch::spawn(INIT_EXECUTABLE, request) {
+            Ok(launch) => {
+                let pid = launch.pid();
+                // The init is our child and unreaped, so its stat cannot belong to another process.
+                let start_time = procfs::stat(pid).map(|s| s.start_time as i64).unwrap_or(0);
+                let handle = InitHandle { launch: Arc::new(Mutex::new(Some(launch))), pid, start_time };
+                SpawnResult { handle: Some(handle), failure: None }
+            }
+            Err(e) => SpawnResult { handle: None, failure: Some(failure(e)) },
+        }
+    })
+}
+
+#[napi]
+impl InitHandle {
+    /// The container init's pid on the host.
+    #[napi(getter)]
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// Its start time (clock ticks after boot), which identifies it across pid reuse.
+    #[napi(getter)]
+    pub fn start_time(&self) -> i64 {
+        self.start_time
+    }
+
+    /// Lets the init set the container up; resolves when it waits on exec.fifo, or with the
+    /// failure (the init is then killed and reaped).
+    #[napi(ts_return_type = "Promise<ProceedResult>")]
+    pub fn proceed(&self) -> AsyncTask<Blocking<ProceedResult>> {
+        let launch = self.launch.clone();
+        blocking(move || {
+            let mut guard = match launch.lock() {
+                Ok(g) => g,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            let Some(l) = guard.as_mut() else {
+                return ProceedResult { warnings: vec![], failure: Some(failure(LaunchError::Unexpected("proceed after release".into()))) };
+            };
+            match l.proceed() {
+                Ok(warnings) => ProceedResult { warnings, failure: None },
+                Err(e) => {
+                    *guard = None;
+                    ProceedResult { warnings: vec![], failure: Some(failure(e)) }
+                }
+            }
+        })
+    }
+
+    /// Kills the init and reaps it: undoes a create that failed after the spawn.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn abort(&self) -> AsyncTask<Blocking<()>> {
+        let launch = self.launch.clone();
+        blocking(move || {
+            let mut guard = match launch.lock() {
+                Ok(g) => g,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if let Some(l) = guard.take() {
+                l.kill_and_reap();
+            }
+        })
+    }
+
+    /// Lets go of the init once the container is created: the control socket closes, and the
+    /// init stays a child of this process until it exits.
+    #[napi]
+    pub fn release(&self) {
+        let mut guard = match self.launch.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        guard.take();
+    }
+}

@@ -1,0 +1,19 @@
+//! napi-rs bindings for ocirun. This crate only converts values and moves blocking work off
+//! the event loop; the logic lives in ocirun-core.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+mod failure;
+mod launch;
+mod lifecycle;
+mod lock;
+mod task;
+
+/// The init executable, built for this addon's target by build.rs and carried inside the .node
+/// file, so that each per-arch package is a single file.
+pub(crate) static INIT_EXECUTABLE: &[u8] = include_bytes!(env!("OCIRUN_INIT_PATH"));
+
+/// Size of the embedded init executable in bytes (for `ocirun --version --verbose` and tests).
+#[napi_derive::napi]
+pub fn init_executable_size() -> u32 {
+    INIT_EXECUTABLE.len() as u32
+}
