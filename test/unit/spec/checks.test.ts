@@ -1,0 +1,72 @@
+// The semantic checks beyond the schema.
+import test from 'ava';
+import { ConfigError, UnsupportedError } from '../../../ts/errors.ts';
+import { checkSpec, specWarnings, sysctlNamespace } from '../../../ts/spec/checks.ts';
+import { defaultSpec } from '../../../ts/spec/defaults.ts';
+import type { Spec } from '../../../ts/spec/types.ts';
+
+function spec(edit: (s: Spec) => void): Spec {
+  const s = defaultSpec();
+  s.process!.terminal = false;
+  edit(s);
+  return s;
+}
+
+test('the default spec, without a terminal, passes', (t) => {
+  t.is(checkSpec(spec(() => {})), null);
+});
+
+test('a namespace listed twice is refused', (t) => {
+  const err = checkSpec(spec((s) => s.linux!.namespaces!.push({ type: 'pid' })));
+  t.true(err instanceof ConfigError);
+  t.is((err as ConfigError).field, 'linux.namespaces[5]');
+});
+
+test('a mount namespace is required', (t) => {
+  const err = checkSpec(spec((s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'mount'))));
+  t.is((err as ConfigError).field, 'linux.namespaces');
+});
+
+test('a hostname needs a UTS namespace', (t) => {
+  const err = checkSpec(spec((s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'uts'))));
+  t.is((err as ConfigError).field, 'hostname');
+});
+
+test('sysctls must belong to a namespace the container has', (t) => {
+  t.is(sysctlNamespace('net.ipv4.ip_forward'), 'network');
+  t.is(sysctlNamespace('fs.mqueue.msg_max'), 'ipc');
+  t.is(sysctlNamespace('vm.swappiness'), null);
+  const host = checkSpec(spec((s) => (s.linux!.sysctl = { 'vm.swappiness': '10' })));
+  t.regex(host?.message ?? '', /linux\.sysctl\.vm\.swappiness: is not namespaced/);
+  const noNet = checkSpec(
+    spec((s) => {
+      s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'network');
+    }),
+  );
+  t.regex(noNet?.message ?? '', /needs a network namespace/);
+});
+
+test('rlimits must be known, unique and soft <= hard', (t) => {
+  t.regex(checkSpec(spec((s) => s.process!.rlimits!.push({ type: 'RLIMIT_NOFILE', soft: 1, hard: 1 })))?.message ?? '', /listed twice/);
+  t.regex(checkSpec(spec((s) => (s.process!.rlimits = [{ type: 'RLIMIT_BOGUS', soft: 1, hard: 1 }])))?.message ?? '', /unknown rlimit/);
+  t.regex(checkSpec(spec((s) => (s.process!.rlimits = [{ type: 'RLIMIT_CORE', soft: 2, hard: 1 }])))?.message ?? '', /above the hard/);
+});
+
+test('a process with no args is refused', (t) => {
+  t.is((checkSpec(spec((s) => delete s.process!.args)) as ConfigError).field, 'process.args');
+});
+
+test('features of later versions are refused, not ignored', (t) => {
+  t.true(checkSpec(spec((s) => (s.process!.terminal = true))) instanceof UnsupportedError);
+  t.true(checkSpec(spec((s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }))) instanceof UnsupportedError);
+  t.true(checkSpec(spec((s) => s.linux!.namespaces!.push({ type: 'user' }))) instanceof UnsupportedError);
+  t.true(checkSpec(spec((s) => (s.hooks = { prestart: [{ path: '/bin/true' }] }))) instanceof UnsupportedError);
+  t.true(checkSpec(spec((s) => s.mounts!.push({ destination: '/x', source: '/tmp', options: ['bind', 'idmap'] }))) instanceof UnsupportedError);
+});
+
+test('resource limits are named in a warning until cgroups are managed', (t) => {
+  const warnings = specWarnings(spec((s) => (s.linux!.resources = { memory: { limit: 1 << 20 }, pids: { limit: 10 } })));
+  t.is(warnings.length, 1);
+  t.regex(warnings[0] ?? '', /linux\.resources \(memory, pids\) not applied/);
+});

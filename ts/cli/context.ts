@@ -1,0 +1,39 @@
+// What every command gets: the global flags, a logger in runc's formats, the Factory, and
+// output helpers. Reading flags and the environment happens here and in main.ts only.
+import { appendFileSync, writeSync } from 'node:fs';
+import { Factory } from '../container/factory.ts';
+import { createLogger, type LogFormat, type Logger } from '../log/index.ts';
+
+export interface GlobalOptions {
+  root: string;
+  log?: string;
+  logFormat: LogFormat;
+  debug?: boolean;
+  systemdCgroup?: boolean;
+}
+
+export class CliContext {
+  readonly globals: GlobalOptions;
+  readonly logger: Logger;
+  #factory: Factory | undefined;
+
+  constructor(globals: GlobalOptions) {
+    this.globals = globals;
+    const logFile = globals.log;
+    this.logger = createLogger({
+      level: globals.debug ? 'debug' : 'info',
+      format: globals.logFormat,
+      write: logFile ? (line) => appendFileSync(logFile, line) : (line) => writeSync(2, line),
+    });
+  }
+
+  get factory(): Factory {
+    this.#factory ??= new Factory({ root: this.globals.root, logger: this.logger });
+    return this.#factory;
+  }
+
+  /** Writes to stdout synchronously, so nothing is lost when the process exits right after. */
+  out(text: string): void {
+    writeSync(1, text);
+  }
+}

@@ -1,0 +1,182 @@
+// The ocirun command line: runc's commands, flags, exit codes and output. Each command is a
+// thin adapter in its own file, imported only when that command runs, and only the invoked
+// command is even defined (help and errors get them all). This is the only module that sets
+// the exit code.
+import { Command, CommanderError, Option } from 'commander';
+import { DEFAULT_ROOT } from '../container/defaults.ts';
+import { OciRunError } from '../errors.ts';
+import { OCI_VERSION } from '../spec/defaults.ts';
+import { CliContext, type GlobalOptions } from './context.ts';
+
+declare const __OCIRUN_VERSION__: string | undefined;
+declare const __OCIRUN_COMMIT__: string | undefined;
+
+function versionText(): string {
+  const version = typeof __OCIRUN_VERSION__ === 'string' ? __OCIRUN_VERSION__ : '0.0.0-dev';
+  const commit = typeof __OCIRUN_COMMIT__ === 'string' ? __OCIRUN_COMMIT__ : 'unknown';
+  return `ocirun version ${version}\ncommit: ${commit}\nspec: ${OCI_VERSION}\nnode: ${process.version}`;
+}
+
+type Action = (ctx: CliContext, ...args: never[]) => Promise<number | void> | number | void;
+type Lazy = (load: () => Promise<Action>) => (...args: unknown[]) => Promise<void>;
+
+function createLike(c: Command): Command {
+  return c
+    .option('-b, --bundle <dir>', 'path to the root of the bundle directory, defaults to the current directory', '.')
+    .option('--pid-file <file>', 'specify the file to write the process id to')
+    .option('--console-socket <path>', 'path to an AF_UNIX socket which will receive the console pseudoterminal (not supported yet)')
+    .option('--no-pivot', 'do not use pivot root to jail process inside rootfs')
+    .option('--no-new-keyring', 'do not create a new session keyring for the container')
+    .option('--preserve-fds <n>', 'pass N additional file descriptors to the container (not supported yet)');
+}
+
+/** Each command: its names, and how to define it. */
+const COMMANDS: { names: string[]; define: (program: Command, lazy: Lazy) => void }[] = [
+  {
+    names: ['spec'],
+    define: (p, lazy) =>
+      p
+        .command('spec')
+        .description('create a new specification file (config.json)')
+        .option('-b, --bundle <dir>', 'path to the root of the bundle directory')
+        .option('--rootless', 'generate a configuration for a rootless container')
+        .action(lazy(async () => (await import('./spec.ts')).spec as Action)),
+  },
+  {
+    names: ['create'],
+    define: (p, lazy) =>
+      createLike(p.command('create <container-id>').description('create a container')).action(
+        lazy(async () => (await import('./create.ts')).create as Action),
+      ),
+  },
+  {
+    names: ['run'],
+    define: (p, lazy) =>
+      createLike(p.command('run <container-id>').description('create and run a container'))
+        .option('-d, --detach', "detach from the container's process")
+        .option('--keep', 'do not delete the container after it exits')
+        .action(lazy(async () => (await import('./run.ts')).run as Action)),
+  },
+  {
+    names: ['start'],
+    define: (p, lazy) =>
+      p
+        .command('start <container-id>')
+        .description('executes the user defined process in a created container')
+        .action(lazy(async () => (await import('./start.ts')).start as Action)),
+  },
+  {
+    names: ['state'],
+    define: (p, lazy) =>
+      p
+        .command('state <container-id>')
+        .description('output the state of a container')
+        .action(lazy(async () => (await import('./state.ts')).state as Action)),
+  },
+  {
+    names: ['list', 'ls'],
+    define: (p, lazy) =>
+      p
+        .command('list')
+        .alias('ls')
+        .description('lists containers started by ocirun with the given root')
+        .option('-f, --format <format>', 'select one of: table or json', 'table')
+        .option('-q, --quiet', 'display only container IDs')
+        .action(lazy(async () => (await import('./list.ts')).list as Action)),
+  },
+  {
+    names: ['kill'],
+    define: (p, lazy) =>
+      p
+        .command('kill <container-id> [signal]')
+        .description("kill sends the specified signal (default: SIGTERM) to the container's init process")
+        .option('-a, --all', 'send the specified signal to all processes inside the container')
+        .action(lazy(async () => (await import('./kill.ts')).kill as Action)),
+  },
+  {
+    names: ['delete', 'rm'],
+    define: (p, lazy) =>
+      p
+        .command('delete <container-id>')
+        .alias('rm')
+        .description('delete any resources held by the container')
+        .option('-f, --force', 'forcibly deletes the container if it is still running (uses SIGKILL)')
+        .action(lazy(async () => (await import('./delete.ts')).deleteContainer as Action)),
+  },
+];
+
+const GLOBAL_FLAGS_WITH_VALUE = ['--root', '--log', '--log-format'];
+
+/** The command argv invokes, if it is one of ours. */
+export function invokedCommand(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (GLOBAL_FLAGS_WITH_VALUE.includes(arg)) {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('-')) continue;
+    return COMMANDS.some((c) => c.names.includes(arg)) ? arg : undefined;
+  }
+  return undefined;
+}
+
+type OnAction = (load: () => Promise<Action>, args: unknown[], cmd: Command) => Promise<void>;
+
+function build(onAction: OnAction, only: string | undefined): Command {
+  const program = new Command('ocirun')
+    .description('ocirun: an OCI container runtime, a drop-in for runc')
+    .option('--root <dir>', 'root directory for storage of container state', DEFAULT_ROOT)
+    .option('--log <file>', 'set the log file to write ocirun logs to (default is stderr)')
+    .addOption(new Option('--log-format <format>', 'set the log format').choices(['text', 'json']).default('text'))
+    .option('--debug', 'enable debug logging')
+    .option('--systemd-cgroup', 'enable systemd cgroup support (cgroups are not managed by this version)')
+    .version(versionText(), '-v, --version', 'print the version')
+    .exitOverride();
+  const lazy: Lazy =
+    (load) =>
+    async (...args) => {
+      const cmd = args[args.length - 1] as Command;
+      await onAction(load, args.slice(0, -1), cmd);
+    };
+  for (const c of COMMANDS) {
+    if (!only || c.names.includes(only)) c.define(program, lazy);
+  }
+  return program;
+}
+
+/** Commands whose errors runc prefixes with "runc <command> failed". */
+const PREFIXED = new Set(['create', 'run']);
+
+export async function main(argv: string[]): Promise<number> {
+  let ctx: CliContext | undefined;
+  let exitCode = 0;
+  let commandName = '';
+  const onAction: OnAction = async (load, args, cmd) => {
+    commandName = cmd.name();
+    const globals = cmd.optsWithGlobals() as GlobalOptions;
+    ctx = new CliContext(globals);
+    if (globals.systemdCgroup) {
+      ctx.logger.warn('--systemd-cgroup: this version of ocirun does not manage cgroups; the flag has no effect');
+    }
+    const action = await load();
+    const result = await (action as (...a: unknown[]) => unknown)(ctx, ...args, cmd.opts());
+    if (typeof result === 'number') exitCode = result;
+  };
+  try {
+    await build(onAction, invokedCommand(argv)).parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    const message = e instanceof Error ? e.message : String(e);
+    const text = PREFIXED.has(commandName) ? `ocirun ${commandName} failed: ${message}` : message;
+    const reporter = ctx ?? new CliContext({ root: DEFAULT_ROOT, logFormat: 'text' });
+    reporter.logger.error(text);
+    // With --log the line goes to the file; like runc, say it on stderr too.
+    if (reporter.globals.log) process.stderr.write(text + '\n');
+    if (!(e instanceof OciRunError) && reporter.globals.debug && e instanceof Error && e.stack) {
+      process.stderr.write(e.stack + '\n');
+    }
+    return 1;
+  }
+}

@@ -1,0 +1,6 @@
+// `ocirun start ID`: runs the program of a created container.
+import type { CliContext } from './context.ts';
+
+export async function start(ctx: CliContext, id: string): Promise<void> {
+  await (await ctx.factory.load(id)).start();
+}

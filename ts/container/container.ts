@@ -1,0 +1,202 @@
+// A container, as libcontainer models it: state, start, kill, delete, wait. Every operation
+// takes the container's lock and re-reads its record first.
+import { join } from 'node:path';
+import { InvalidStateError, SystemError } from '../errors.ts';
+import type { Logger } from '../log/index.ts';
+import { native, toError } from '../native/index.ts';
+import { OCI_VERSION } from '../spec/defaults.ts';
+import { containerPids } from './processes.ts';
+import { parseSignal } from './signals.ts';
+import { type ContainerRecord, FIFO_FILE, type ProcessRef, type StateStore } from './state-store.ts';
+import { deriveStatus, type Status, transitions } from './status.ts';
+
+/** The state JSON runc prints (the spec's state plus rootfs, created and owner). */
+export interface ContainerState {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  status: Status;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+}
+
+export interface ExitStatus {
+  /** The exit code, or 128 + the signal number. */
+  status: number;
+  /** The signal that ended the process, if one did. */
+  signal?: number;
+}
+
+export interface RuntimeContext {
+  store: StateStore;
+  log: Logger;
+}
+
+/** How long delete waits for a killed init to go before it gives up. */
+const KILL_TIMEOUT_MS = 10_000;
+
+export class Container {
+  readonly id: string;
+  readonly #ctx: RuntimeContext;
+  #record: ContainerRecord;
+  /** Whether this process is the init's parent, and so the one to reap it. */
+  readonly #isParent: boolean;
+
+  constructor(ctx: RuntimeContext, record: ContainerRecord, isParent = false) {
+    this.id = record.id;
+    this.#ctx = ctx;
+    this.#record = record;
+    this.#isParent = isParent;
+  }
+
+  get pid(): number | undefined {
+    return this.#record.init?.pid;
+  }
+
+  /** The init process (pid and start time), once it exists. */
+  get init(): ProcessRef | undefined {
+    return this.#record.init;
+  }
+
+  get bundle(): string {
+    return this.#record.bundle;
+  }
+
+  #status(record: ContainerRecord): Status {
+    const n = native();
+    return deriveStatus(record, {
+      init: record.init ? n.processStat(record.init.pid) : null,
+      creator: n.processStat(record.creator.pid),
+      fifoExists: this.#ctx.store.fifoExists(record.id),
+    });
+  }
+
+  #toState(record: ContainerRecord, status: Status): ContainerState {
+    const state: ContainerState = {
+      ociVersion: OCI_VERSION,
+      id: record.id,
+      pid: status === 'stopped' ? 0 : (record.init?.pid ?? 0),
+      status,
+      bundle: record.bundle,
+      rootfs: record.rootfs,
+      created: record.created,
+      owner: record.owner,
+    };
+    if (Object.keys(record.annotations).length > 0) state.annotations = record.annotations;
+    return state;
+  }
+
+  /** Runs `fn` under the container's lock with its freshly read record and status. */
+  async #locked<T>(fn: (record: ContainerRecord, status: Status) => Promise<T> | T): Promise<T> {
+    const lock = await this.#ctx.store.lock(this.id);
+    try {
+      this.#record = this.#ctx.store.read(this.id);
+      return await fn(this.#record, this.#status(this.#record));
+    } finally {
+      lock.release();
+    }
+  }
+
+  async state(): Promise<ContainerState> {
+    const record = this.#ctx.store.read(this.id);
+    this.#record = record;
+    return this.#toState(record, this.#status(record));
+  }
+
+  /** Releases the init to run the container's program. */
+  async start(): Promise<void> {
+    await this.#locked(async (record, status) => {
+      transitions.start(this.id, status);
+      const init = record.init;
+      if (!init) throw new InvalidStateError(this.id, status, 'start', 'container has no init process');
+      const failure = await native().startContainer(this.#ctx.store.dir(this.id), init.pid, init.startTime);
+      if (failure) throw toError(failure, 'start container');
+      this.#ctx.log.child(this.id).debug('started', { pid: init.pid });
+    });
+  }
+
+  /** Sends a signal to the init, or with `all` to every process of the container. */
+  async kill(signal: number | string = 'SIGTERM', opts: { all?: boolean } = {}): Promise<void> {
+    const sig = typeof signal === 'number' ? signal : parseSignal(signal);
+    await this.#locked((record, status) => {
+      transitions.kill(this.id, status);
+      const init = record.init;
+      if (!init) return;
+      if (opts.all) {
+        for (const pid of containerPids(init.pid)) {
+          try {
+            process.kill(pid, sig);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+          }
+        }
+        return;
+      }
+      const res = native().signalProcess(init.pid, init.startTime, sig);
+      if (res.failure) throw toError(res.failure, 'unable to signal init');
+      if (!res.delivered) throw new InvalidStateError(this.id, 'stopped', 'kill', 'container not running');
+    });
+  }
+
+  /**
+   * Removes the container. A created container is killed first (as runc does); a running one
+   * only with `force`. Safe on a container whose create was interrupted.
+   */
+  async delete(opts: { force?: boolean } = {}): Promise<void> {
+    await this.#locked(async (record, status) => {
+      transitions.delete(this.id, status, !!opts.force);
+      if (status !== 'stopped') await this.#killAndWait(record);
+      this.#ctx.store.remove(this.id);
+      this.#ctx.log.child(this.id).debug('deleted');
+    });
+  }
+
+  async #killAndWait(record: ContainerRecord): Promise<void> {
+    const init = record.init;
+    if (!init) return;
+    const n = native();
+    const pids = containerPids(init.pid).filter((p) => p !== init.pid);
+    const res = n.signalProcess(init.pid, init.startTime, 9);
+    if (res.failure) throw toError(res.failure, 'kill the container init');
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 9);
+      } catch {
+        // Already gone with its PID namespace.
+      }
+    }
+    if (this.#isParent) {
+      await n.waitChild(init.pid);
+      return;
+    }
+    if (!(await n.waitExited(init.pid, init.startTime, KILL_TIMEOUT_MS))) {
+      throw new SystemError('ETIMEDOUT', 'ETIMEDOUT', `container init ${init.pid} did not exit after SIGKILL`);
+    }
+  }
+
+  /**
+   * Waits for the container's init to exit, and reaps it. Only the process that created the
+   * container is its parent and can wait for it.
+   */
+  async wait(): Promise<ExitStatus> {
+    const init = this.#record.init;
+    if (!this.#isParent || !init) {
+      throw new InvalidStateError(this.id, 'unknown', 'wait', 'only the process that created a container can wait for it');
+    }
+    const res = await native().waitChild(init.pid);
+    if (res.failure) throw toError(res.failure, 'wait for the container');
+    return res.signal === undefined || res.signal === null ? { status: res.status } : { status: res.status, signal: res.signal };
+  }
+
+  /** Where this container's state lives. */
+  get stateDir(): string {
+    return this.#ctx.store.dir(this.id);
+  }
+
+  get fifoPath(): string {
+    return join(this.stateDir, FIFO_FILE);
+  }
+}

@@ -1,0 +1,151 @@
+// The Factory makes and finds Containers under one state root (libcontainer's model).
+import { userInfo } from 'node:os';
+import { ContainerNotFoundError, SystemError } from '../errors.ts';
+import { silentLogger, type Logger } from '../log/index.ts';
+import { native, toError, type InitHandle } from '../native/index.ts';
+import { bundleFromConfig, loadBundle, type Bundle } from '../spec/load.ts';
+import { Container, type ContainerState, type RuntimeContext } from './container.ts';
+import { DEFAULT_ROOT } from './defaults.ts';
+import { validateId } from './ids.ts';
+import { type ContainerRecord, StateStore } from './state-store.ts';
+
+
+export interface FactoryOptions {
+  /** Where container state lives (runc's --root). */
+  root?: string;
+  logger?: Logger;
+}
+
+export interface CreateOptions {
+  /** The bundle directory. */
+  bundle: string;
+  /** config.json bytes to use instead of BUNDLE/config.json. */
+  config?: Buffer;
+  /** Switch root with MS_MOVE and chroot instead of pivot_root. */
+  noPivot?: boolean;
+}
+
+function ownerName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? '');
+  }
+}
+
+export { DEFAULT_ROOT };
+
+export class Factory {
+  readonly root: string;
+  readonly #ctx: RuntimeContext;
+
+  constructor(opts: FactoryOptions = {}) {
+    this.root = opts.root ?? DEFAULT_ROOT;
+    this.#ctx = { store: new StateStore(this.root), log: opts.logger ?? silentLogger };
+  }
+
+  /**
+   * Creates a container from a bundle: validates everything first, then records the state,
+   * spawns the init and waits until it blocks on exec.fifo. On any failure, nothing is left:
+   * the init is killed and the state directory removed.
+   */
+  async create(id: string, opts: CreateOptions): Promise<Container> {
+    validateId(id);
+    const bundle: Bundle = opts.config ? bundleFromConfig(opts.bundle, opts.config) : loadBundle(opts.bundle);
+    const log = this.#ctx.log.child(id);
+    for (const w of bundle.warnings) log.warn(w);
+    const store = this.#ctx.store;
+    const dir = store.createDir(id);
+    let handle: InitHandle | undefined;
+    const lock = await store.lock(id);
+    try {
+      const self = native().processStat(process.pid);
+      const record: ContainerRecord = {
+        version: 1,
+        id,
+        bundle: bundle.dir,
+        rootfs: bundle.rootfs,
+        created: new Date().toISOString(),
+        owner: ownerName(),
+        annotations: bundle.spec.annotations ?? {},
+        phase: 'creating',
+        creator: { pid: process.pid, startTime: self?.startTime ?? 0 },
+      };
+      store.writeConfig(id, bundle.raw);
+      store.write(record);
+      const fifoFailure = native().makeExecFifo(dir);
+      if (fifoFailure) throw toError(fifoFailure, 'create exec.fifo');
+
+      const spawned = await native().spawnInit(bundle.raw, {
+        id,
+        bundle: bundle.dir,
+        rootfs: bundle.rootfs,
+        stateDir: dir,
+        noPivot: !!opts.noPivot,
+      });
+      if (spawned.failure || !spawned.handle) {
+        throw spawned.failure ? toError(spawned.failure) : new SystemError('ESPAWN', undefined, 'the init did not start');
+      }
+      handle = spawned.handle;
+      record.init = { pid: handle.pid, startTime: handle.startTime };
+      store.write(record);
+      log.debug('init spawned', { pid: handle.pid });
+
+      const ready = await handle.proceed();
+      if (ready.failure) {
+        // The addon has killed and reaped the init already.
+        handle = undefined;
+        throw toError(ready.failure);
+      }
+      for (const w of ready.warnings) log.warn(w);
+      record.phase = 'created';
+      store.write(record);
+      handle.release();
+      log.debug('created', { pid: record.init.pid });
+      return new Container(this.#ctx, record, true);
+    } catch (e) {
+      if (handle) await handle.abort();
+      store.remove(id);
+      throw e;
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** A container created earlier, by this process or another. */
+  async load(id: string): Promise<Container> {
+    validateId(id);
+    return new Container(this.#ctx, this.#ctx.store.read(id));
+  }
+
+  /**
+   * Deletes a container (see Container.delete). A directory left by a create that died before
+   * it wrote any state is removed too; with `force`, a container that does not exist is not
+   * an error (runc's behaviour, which container managers rely on).
+   */
+  async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    let container: Container;
+    try {
+      container = await this.load(id);
+    } catch (e) {
+      if (!(e instanceof ContainerNotFoundError)) throw e;
+      this.#ctx.store.remove(id);
+      if (opts.force) return;
+      throw e;
+    }
+    await container.delete(opts);
+  }
+
+  /** The state of every container under the root. */
+  async list(): Promise<ContainerState[]> {
+    const states: ContainerState[] = [];
+    for (const id of this.#ctx.store.ids()) {
+      try {
+        states.push(await (await this.load(id)).state());
+      } catch (e) {
+        if (!(e instanceof ContainerNotFoundError)) throw e;
+      }
+    }
+    return states;
+  }
+}

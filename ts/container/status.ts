@@ -1,0 +1,54 @@
+// A container's status, read off its init process rather than stored: a status on disk goes
+// stale the moment a process dies. The rules follow runc's.
+import { InvalidStateError } from '../errors.ts';
+import type { ProcessStat } from '../native/index.ts';
+import type { ContainerRecord, ProcessRef } from './state-store.ts';
+
+export type Status = 'creating' | 'created' | 'running' | 'stopped';
+
+/** The name the init shows in /proc/PID/comm until it executes the container's program. */
+export const INIT_COMM = 'ocirun-init';
+
+/** Whether `stat` is the live process `ref` names (a zombie is no longer alive). */
+export function isAlive(ref: ProcessRef | undefined, stat: ProcessStat | null): boolean {
+  return !!ref && !!stat && stat.startTime === ref.startTime && stat.state !== 'Z' && stat.state !== 'X';
+}
+
+export interface StatusFacts {
+  init: ProcessStat | null;
+  creator: ProcessStat | null;
+  fifoExists: boolean;
+}
+
+export function deriveStatus(record: ContainerRecord, facts: StatusFacts): Status {
+  if (record.phase === 'creating') {
+    // Still being created only while someone is creating it.
+    const creating = isAlive(record.creator, facts.creator) && (!record.init || isAlive(record.init, facts.init));
+    return creating ? 'creating' : 'stopped';
+  }
+  if (!isAlive(record.init, facts.init)) return 'stopped';
+  if (facts.fifoExists && facts.init?.comm === INIT_COMM) return 'created';
+  return 'running';
+}
+
+/** The status checks of each operation, with runc's messages. */
+export const transitions = {
+  start(id: string, status: Status): void {
+    if (status === 'created') return;
+    const message =
+      status === 'running'
+        ? 'cannot start an already running container'
+        : status === 'stopped'
+          ? 'cannot start a container that has stopped'
+          : `cannot start a container in the ${status} state`;
+    throw new InvalidStateError(id, status, 'start', message);
+  },
+  kill(id: string, status: Status): void {
+    if (status === 'created' || status === 'running') return;
+    throw new InvalidStateError(id, status, 'kill', 'container not running');
+  },
+  delete(id: string, status: Status, force: boolean): void {
+    if (status === 'stopped' || status === 'created' || force) return;
+    throw new InvalidStateError(id, status, 'delete', `cannot delete container ${id} that is not stopped: ${status}`);
+  },
+};

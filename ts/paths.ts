@@ -1,0 +1,18 @@
+// Where ocirun's own files are, whether this module runs from source (ts/) or from the bundle
+// (dist/): both sit one directory below the package root.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+export const packageRoot: string = join(import.meta.dirname, '..');
+
+const requireFromPackage = createRequire(join(packageRoot, 'package.json'));
+
+/** Loads a CommonJS file of the package synchronously (a build output, or the .node addon). */
+export function requirePackageFile<T>(relative: string): T {
+  return requireFromPackage(relative) as T;
+}
+
+/** Loads a module resolved from the package (a dependency, such as a per-arch package). */
+export function requireModule<T>(name: string): T {
+  return requireFromPackage(name) as T;
+}

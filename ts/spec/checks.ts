@@ -1,0 +1,153 @@
+// Checks a schema cannot express, as a list of small functions in the manner of runc's
+// validator: each returns the first problem it finds. Some only warn.
+import { ConfigError, UnsupportedError, type OciRunError } from '../errors.ts';
+import type { NamespaceType, Spec } from './types.ts';
+
+type Check = (spec: Spec) => OciRunError | null;
+
+function hasNamespace(spec: Spec, type: NamespaceType): boolean {
+  return (spec.linux?.namespaces ?? []).some((n) => n.type === type);
+}
+
+const rootIsRequired: Check = (spec) => (spec.root ? null : new ConfigError('root', 'is required on Linux'));
+
+const processIsRequired: Check = (spec) => {
+  if (!spec.process) return new ConfigError('process', 'is required to create a container');
+  if (!spec.process.args?.length) return new ConfigError('process.args', 'must name the program to run');
+  return null;
+};
+
+const namespacesAreUnique: Check = (spec) => {
+  const seen = new Set<string>();
+  for (const [i, n] of (spec.linux?.namespaces ?? []).entries()) {
+    if (seen.has(n.type)) return new ConfigError(`linux.namespaces[${i}]`, `the ${n.type} namespace is listed twice`);
+    seen.add(n.type);
+  }
+  return null;
+};
+
+const mountNamespaceIsRequired: Check = (spec) =>
+  hasNamespace(spec, 'mount') ? null : new ConfigError('linux.namespaces', 'must include a mount namespace: the root filesystem is set up inside it');
+
+const hostnameNeedsUts: Check = (spec) => {
+  for (const field of ['hostname', 'domainname'] as const) {
+    if (spec[field] && !hasNamespace(spec, 'uts')) {
+      return new ConfigError(field, 'cannot be set without a UTS namespace in linux.namespaces');
+    }
+  }
+  return null;
+};
+
+/** Which namespace a sysctl lives in; null for sysctls that are not namespaced at all. */
+export function sysctlNamespace(key: string): NamespaceType | null {
+  const ipc = ['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced'];
+  if (ipc.includes(key) || key.startsWith('fs.mqueue.')) return 'ipc';
+  if (key.startsWith('net.')) return 'network';
+  if (key === 'kernel.hostname' || key === 'kernel.domainname') return 'uts';
+  return null;
+}
+
+const sysctlsAreNamespaced: Check = (spec) => {
+  for (const key of Object.keys(spec.linux?.sysctl ?? {})) {
+    const ns = sysctlNamespace(key);
+    if (ns === null) return new ConfigError(`linux.sysctl.${key}`, 'is not namespaced: setting it would change the host');
+    if (!hasNamespace(spec, ns)) return new ConfigError(`linux.sysctl.${key}`, `needs a ${ns} namespace in linux.namespaces`);
+  }
+  return null;
+};
+
+const RLIMITS = [
+  'RLIMIT_CPU', 'RLIMIT_FSIZE', 'RLIMIT_DATA', 'RLIMIT_STACK', 'RLIMIT_CORE', 'RLIMIT_RSS', 'RLIMIT_NPROC', 'RLIMIT_NOFILE',
+  'RLIMIT_MEMLOCK', 'RLIMIT_AS', 'RLIMIT_LOCKS', 'RLIMIT_SIGPENDING', 'RLIMIT_MSGQUEUE', 'RLIMIT_NICE', 'RLIMIT_RTPRIO', 'RLIMIT_RTTIME',
+];
+
+const rlimitsAreKnownAndUnique: Check = (spec) => {
+  const seen = new Set<string>();
+  for (const [i, r] of (spec.process?.rlimits ?? []).entries()) {
+    const where = `process.rlimits[${i}]`;
+    if (!RLIMITS.includes(r.type)) return new ConfigError(`${where}.type`, `unknown rlimit ${JSON.stringify(r.type)}`);
+    if (seen.has(r.type)) return new ConfigError(where, `${r.type} is listed twice`);
+    if (r.soft > r.hard) return new ConfigError(where, `soft limit ${r.soft} is above the hard limit ${r.hard}`);
+    seen.add(r.type);
+  }
+  return null;
+};
+
+const devicesAreComplete: Check = (spec) => {
+  for (const [i, d] of (spec.linux?.devices ?? []).entries()) {
+    if (d.type !== 'p' && (d.major === undefined || d.minor === undefined)) {
+      return new ConfigError(`linux.devices[${i}]`, `a device of type ${d.type} needs major and minor numbers`);
+    }
+  }
+  return null;
+};
+
+/** Features later versions bring: refused with a clear error, never silently ignored. */
+const notYetSupported: Check = (spec) => {
+  const linux = spec.linux ?? {};
+  const p = spec.process;
+  const unsupported: [boolean, string, string][] = [
+    [p?.terminal === true, 'process.terminal', 'terminals are not supported by this version of ocirun yet; set it to false'],
+    [!!linux.seccomp, 'linux.seccomp', 'seccomp profiles are not supported by this version of ocirun yet'],
+    [hasNamespace(spec, 'user') || !!linux.uidMappings?.length || !!linux.gidMappings?.length, 'linux.namespaces', 'user namespaces are not supported by this version of ocirun yet'],
+    [Object.values(spec.hooks ?? {}).some((h) => Array.isArray(h) && h.length > 0), 'hooks', 'hooks are not supported by this version of ocirun yet'],
+    [!!p?.apparmorProfile, 'process.apparmorProfile', 'AppArmor profiles are not supported by this version of ocirun yet'],
+    [!!p?.selinuxLabel, 'process.selinuxLabel', 'SELinux labels are not supported by this version of ocirun yet'],
+    [!!linux.mountLabel, 'linux.mountLabel', 'SELinux mount labels are not supported by this version of ocirun yet'],
+    [!!p?.scheduler, 'process.scheduler', 'scheduler settings are not supported by this version of ocirun yet'],
+    [!!p?.ioPriority, 'process.ioPriority', 'I/O priorities are not supported by this version of ocirun yet'],
+    [!!p?.execCPUAffinity, 'process.execCPUAffinity', 'CPU affinity is not supported by this version of ocirun yet'],
+    [!!linux.personality, 'linux.personality', 'personality is not supported by this version of ocirun yet'],
+    [!!linux.intelRdt, 'linux.intelRdt', 'Intel RDT is not supported by this version of ocirun yet'],
+    [!!linux.memoryPolicy, 'linux.memoryPolicy', 'memory policies are not supported by this version of ocirun yet'],
+    [!!linux.timeOffsets && Object.keys(linux.timeOffsets).length > 0, 'linux.timeOffsets', 'time namespace offsets are not supported by this version of ocirun yet'],
+    [!!linux.netDevices && Object.keys(linux.netDevices).length > 0, 'linux.netDevices', 'moving network devices is not supported by this version of ocirun yet'],
+  ];
+  for (const [i, m] of (spec.mounts ?? []).entries()) {
+    const idmap = (m.options ?? []).some((o) => o === 'idmap' || o === 'ridmap') || !!m.uidMappings?.length || !!m.gidMappings?.length;
+    if (idmap) unsupported.push([true, `mounts[${i}]`, 'idmapped mounts are not supported by this version of ocirun yet']);
+  }
+  const hit = unsupported.find(([asked]) => asked);
+  return hit ? new UnsupportedError(hit[1], hit[2]) : null;
+};
+
+const CHECKS: Check[] = [
+  rootIsRequired,
+  processIsRequired,
+  namespacesAreUnique,
+  mountNamespaceIsRequired,
+  hostnameNeedsUts,
+  sysctlsAreNamespaced,
+  rlimitsAreKnownAndUnique,
+  devicesAreComplete,
+  notYetSupported,
+];
+
+/** The first problem with a schema-valid config, or null. */
+export function checkSpec(spec: Spec): OciRunError | null {
+  for (const check of CHECKS) {
+    const problem = check(spec);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+/**
+ * What a valid config asks for that this version applies only partly, as warnings: cgroup
+ * limits arrive with the cgroups issue, until then they are named, not applied.
+ */
+export function specWarnings(spec: Spec): string[] {
+  const warnings: string[] = [];
+  const resources = spec.linux?.resources ?? {};
+  const fields = Object.keys(resources).filter((k) => {
+    const v = (resources as Record<string, unknown>)[k];
+    return v !== undefined && !(Array.isArray(v) && v.length === 0);
+  });
+  if (fields.length > 0) {
+    warnings.push(`linux.resources (${fields.join(', ')}) not applied: this version of ocirun does not manage cgroups yet`);
+  }
+  if (spec.linux?.cgroupsPath) {
+    warnings.push(`linux.cgroupsPath ${JSON.stringify(spec.linux.cgroupsPath)} not applied: this version of ocirun does not manage cgroups yet`);
+  }
+  return warnings;
+}

@@ -1,0 +1,5 @@
+// The spec toolkit: defaults, loading and validation of config.json.
+export { defaultSpec, rootlessSpec, OCI_VERSION } from './defaults.ts';
+export { loadBundle, bundleFromConfig, type Bundle } from './load.ts';
+export { parseConfig, schemaError } from './validate.ts';
+export { checkSpec, specWarnings } from './checks.ts';
