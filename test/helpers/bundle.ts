@@ -34,9 +34,9 @@ export interface TestBundle {
   remove(): void;
 }
 
-/** A bundle with a non-terminal default spec running `args`. */
-export function makeBundle(args: string[] = ['true']): TestBundle {
-  const dir = mkdtempSync(join(tmpdir(), 'ocirun-bundle-'));
+/** A bundle (in a new directory under `parent`) with a non-terminal default spec running `args`. */
+export function makeBundle(args: string[] = ['true'], parent = tmpdir()): TestBundle {
+  const dir = mkdtempSync(join(parent, 'ocirun-bundle-'));
   const rootfs = makeRootfs(dir);
   const bundle: TestBundle = {
     dir,

@@ -1,6 +1,6 @@
 // Running the ocirun CLI as container managers do: a separate process per call.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, nodeBinDir } from './paths.ts';
@@ -25,14 +25,30 @@ export class Runtime {
     return ['--root', this.root, ...args];
   }
 
-  run(args: string[], opts: { input?: string; timeout?: number } = {}): CliResult {
-    const r = spawnSync(cliPath, this.args(args), {
-      env: testEnv,
-      encoding: 'utf8',
-      input: opts.input ?? '',
-      timeout: opts.timeout ?? 60_000,
-    });
-    return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  /**
+   * Runs the CLI and waits for it. Its stdout and stderr are files, not pipes: a created
+   * container keeps the stdio it was given, and a pipe would stay open as long as it lives.
+   */
+  run(args: string[], opts: { timeout?: number } = {}): CliResult {
+    const dir = mkdtempSync(join(tmpdir(), 'ocirun-out-'));
+    const out = openSync(join(dir, 'stdout'), 'w+');
+    const err = openSync(join(dir, 'stderr'), 'w+');
+    try {
+      const r = spawnSync(cliPath, this.args(args), {
+        env: testEnv,
+        stdio: ['ignore', out, err],
+        timeout: opts.timeout ?? 60_000,
+      });
+      return {
+        code: r.status ?? -1,
+        stdout: readFileSync(join(dir, 'stdout'), 'utf8'),
+        stderr: readFileSync(join(dir, 'stderr'), 'utf8'),
+      };
+    } finally {
+      closeSync(out);
+      closeSync(err);
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   /** Starts the CLI without waiting (for `run` in the foreground). */
@@ -57,4 +73,18 @@ let counter = 0;
 export function uniqueId(prefix = 't'): string {
   counter += 1;
   return `${prefix}-${process.pid}-${counter}`;
+}
+
+/** Runs `script` with sh in a container of `bundle`, the spec changed by `edit`. */
+export function runScript(
+  rt: Runtime,
+  bundle: { dir: string; write(edit?: (s: import('../../ts/spec/types.ts').Spec) => void): unknown },
+  script: string,
+  edit?: (s: import('../../ts/spec/types.ts').Spec) => void,
+): CliResult {
+  bundle.write((s) => {
+    s.process!.args = ['sh', '-c', script];
+    edit?.(s);
+  });
+  return rt.run(['run', '-b', bundle.dir, uniqueId()]);
 }
