@@ -20,7 +20,18 @@ fn main() {
 
     let status = Command::new(cargo)
         .current_dir(&workspace)
-        .args(["build", "--quiet", "--profile", "init", "-p", "ocirun-core", "--bin", "ocirun-init", "--target", &target])
+        .args([
+            "build",
+            "--quiet",
+            "--profile",
+            "init",
+            "-p",
+            "ocirun-core",
+            "--bin",
+            "ocirun-init",
+            "--target",
+            &target,
+        ])
         .arg("--target-dir")
         .arg(&target_dir)
         // The outer build's flags are for a cdylib; the init wants its own.

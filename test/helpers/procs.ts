@@ -43,12 +43,16 @@ export function pidsNamed(comm: string): number[] {
     .map(Number);
 }
 
-/** The host's mount table, to check that nothing was left mounted. */
-export function hostMounts(): string[] {
+/**
+ * The host's mount points below any of `prefixes`, to check that a test left nothing mounted
+ * where it worked (other test files running meanwhile mount elsewhere).
+ */
+export function hostMounts(...prefixes: string[]): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => l.split(' ')[4] ?? '');
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => prefixes.some((p) => m.startsWith(p)));
 }
 
 /** Polls `cond` every 20 ms for up to `timeoutMs`; returns its last value. */
@@ -59,4 +63,21 @@ export function waitFor(cond: () => boolean, timeoutMs = 5000): boolean {
     if (Date.now() > end) return false;
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
   }
+}
+
+/** Container inits (still setting up or waiting for start) whose state lives under `root`. */
+export function initsUnder(root: string): number[] {
+  return pidsNamed('ocirun-init').filter((pid) => {
+    try {
+      return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(root);
+        } catch {
+          return false;
+        }
+      });
+    } catch {
+      return false;
+    }
+  });
 }

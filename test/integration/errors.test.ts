@@ -5,7 +5,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeBundle, type TestBundle } from '../helpers/bundle.ts';
 import { type CliResult, Runtime, uniqueId } from '../helpers/cli.ts';
-import { hostMounts, pidsNamed } from '../helpers/procs.ts';
+import { hostMounts, initsUnder } from '../helpers/procs.ts';
 import type { Spec } from '../../ts/spec/types.ts';
 
 let rt: Runtime;
@@ -23,15 +23,14 @@ test.after.always(() => {
 
 /** Runs `create` and checks it failed with `message` and left nothing behind. */
 function failsCleanly(t: ExecutionContext, args: string[], message: RegExp, id = uniqueId()): CliResult {
-  const mounts = hostMounts();
-  const inits = pidsNamed('ocirun-init');
+  const mounts = hostMounts(bundle.dir, rt.root);
   // With --log, the log line goes to the file and stderr gets the bare message (runc's way).
   const r = rt.run(['--log', join(bundle.dir, 'log'), ...args, id]);
   t.is(r.code, 1, r.stderr);
   t.regex(r.stderr, message);
   t.false(existsSync(join(rt.root, id)), 'no state directory');
-  t.deepEqual(pidsNamed('ocirun-init'), inits, 'no init process');
-  t.deepEqual(hostMounts(), mounts, 'no mount on the host');
+  t.deepEqual(initsUnder(rt.root), [], 'no init process');
+  t.deepEqual(hostMounts(bundle.dir, rt.root), mounts, 'no mount on the host');
   return r;
 }
 

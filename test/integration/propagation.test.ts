@@ -49,7 +49,7 @@ test.serial('shared gives the root a peer group of its own, still a slave of the
 });
 
 test.serial('mounts made for and in the container never appear on the host', (t) => {
-  const before = hostMounts();
+  const before = hostMounts(shared, rt.root);
   mkdirSync(join(bundle.rootfs, 'mnt'), { recursive: true });
   const r = sh('mount -t tmpfs inner /mnt && echo mounted', (s) => {
     s.root!.readonly = false;
@@ -58,5 +58,5 @@ test.serial('mounts made for and in the container never appear on the host', (t)
     s.linux!.rootfsPropagation = 'shared';
   });
   t.is(r.stdout, 'mounted\n', r.stderr);
-  t.deepEqual(hostMounts(), before);
+  t.deepEqual(hostMounts(shared, rt.root), before);
 });

@@ -30,13 +30,13 @@ const sh = (script: string, edit?: Parameters<typeof runScript>[3]) => runScript
 
 test.serial('a mount target behind an absolute symlink to a host directory stays in the rootfs', (t) => {
   symlinkSync(host, join(bundle.rootfs, 'evil'));
-  const mounts = hostMounts();
+  const mounts = hostMounts(bundle.dir, host, rt.root);
   const r = sh('grep -c " /evil/mnt " /proc/self/mountinfo; ls -d /evil/mnt', (s) => {
     s.mounts!.push({ destination: '/evil/mnt', type: 'tmpfs', source: 'tmpfs' });
   });
   t.is(r.code, 0, r.stderr);
   t.deepEqual(readdirSync(host), ['victim'], 'nothing was created in the host directory');
-  t.deepEqual(hostMounts(), mounts, 'nothing was mounted on the host');
+  t.deepEqual(hostMounts(bundle.dir, host, rt.root), mounts, 'nothing was mounted on the host');
   t.true(existsSync(join(bundle.rootfs, host, 'mnt')), 'the target was created inside the rootfs instead');
   rmSync(join(bundle.rootfs, 'evil'));
 });
@@ -55,11 +55,11 @@ test.serial('a bind mount onto a symlink to a host file binds inside the rootfs'
   symlinkSync(join(host, 'victim'), join(bundle.rootfs, 'etc', 'evil-link'));
   const src = join(bundle.dir, 'payload');
   writeFileSync(src, 'payload\n');
-  const mounts = hostMounts();
+  const mounts = hostMounts(bundle.dir, host, rt.root);
   const r = sh('cat /etc/evil-link', (s) => s.mounts!.push({ destination: '/etc/evil-link', source: src, options: ['bind'] }));
   t.is(r.stdout, 'payload\n', r.stderr);
   t.is(readFileSync(join(host, 'victim'), 'utf8'), 'untouched\n');
-  t.deepEqual(hostMounts(), mounts);
+  t.deepEqual(hostMounts(bundle.dir, host, rt.root), mounts);
   rmSync(join(bundle.rootfs, 'etc', 'evil-link'));
 });
 

@@ -28,7 +28,8 @@ export class CliContext {
   }
 
   get factory(): Factory {
-    this.#factory ??= new Factory({ root: this.globals.root, logger: this.logger });
+    // A CLI call does one thing at a time: blocking calls run inline.
+    this.#factory ??= new Factory({ root: this.globals.root, logger: this.logger, blockingCalls: 'inline' });
     return this.#factory;
   }
 

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { InvalidStateError, SystemError } from '../errors.ts';
 import type { Logger } from '../log/index.ts';
 import { native, toError } from '../native/index.ts';
+import type { BlockingOps } from '../native/ops.ts';
 import { OCI_VERSION } from '../spec/defaults.ts';
 import { containerPids } from './processes.ts';
 import { parseSignal } from './signals.ts';
 import { type ContainerRecord, FIFO_FILE, type ProcessRef, type StateStore } from './state-store.ts';
-import { deriveStatus, type Status, transitions } from './status.ts';
+import { deriveStatus, isAlive, type Status, transitions } from './status.ts';
 
 /** The state JSON runc prints (the spec's state plus rootfs, created and owner). */
 export interface ContainerState {
@@ -33,6 +34,7 @@ export interface ExitStatus {
 export interface RuntimeContext {
   store: StateStore;
   log: Logger;
+  ops: BlockingOps;
 }
 
 /** How long delete waits for a killed init to go before it gives up. */
@@ -112,7 +114,7 @@ export class Container {
       transitions.start(this.id, status);
       const init = record.init;
       if (!init) throw new InvalidStateError(this.id, status, 'start', 'container has no init process');
-      const failure = await native().startContainer(this.#ctx.store.dir(this.id), init.pid, init.startTime);
+      const failure = await this.#ctx.ops.startContainer(this.#ctx.store.dir(this.id), init.pid, init.startTime);
       if (failure) throw toError(failure, 'start container');
       this.#ctx.log.child(this.id).debug('started', { pid: init.pid });
     });
@@ -148,10 +150,16 @@ export class Container {
   async delete(opts: { force?: boolean } = {}): Promise<void> {
     await this.#locked(async (record, status) => {
       transitions.delete(this.id, status, !!opts.force);
-      if (status !== 'stopped') await this.#killAndWait(record);
+      // A create that died after its init was ready leaves a live init behind a "stopped"
+      // record: whatever the status says, a live init is killed before its state goes.
+      if (status !== 'stopped' || this.#initAlive(record)) await this.#killAndWait(record);
       this.#ctx.store.remove(this.id);
       this.#ctx.log.child(this.id).debug('deleted');
     });
+  }
+
+  #initAlive(record: ContainerRecord): boolean {
+    return !!record.init && isAlive(record.init, native().processStat(record.init.pid));
   }
 
   async #killAndWait(record: ContainerRecord): Promise<void> {

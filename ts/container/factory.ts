@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { ContainerNotFoundError, SystemError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log/index.ts';
 import { native, toError, type InitHandle } from '../native/index.ts';
+import { type BlockingCalls, blockingOps } from '../native/ops.ts';
 import { bundleFromConfig, loadBundle, type Bundle } from '../spec/load.ts';
 import { Container, type ContainerState, type RuntimeContext } from './container.ts';
 import { DEFAULT_ROOT } from './defaults.ts';
@@ -14,6 +15,11 @@ export interface FactoryOptions {
   /** Where container state lives (runc's --root). */
   root?: string;
   logger?: Logger;
+  /**
+   * Where blocking system work (spawning the init, waiting for it) runs: on libuv's thread
+   * pool (the default; the event loop stays free), or inline on the calling thread.
+   */
+  blockingCalls?: BlockingCalls;
 }
 
 export interface CreateOptions {
@@ -41,7 +47,11 @@ export class Factory {
 
   constructor(opts: FactoryOptions = {}) {
     this.root = opts.root ?? DEFAULT_ROOT;
-    this.#ctx = { store: new StateStore(this.root), log: opts.logger ?? silentLogger };
+    this.#ctx = {
+      store: new StateStore(this.root),
+      log: opts.logger ?? silentLogger,
+      ops: blockingOps(opts.blockingCalls ?? 'thread-pool'),
+    };
   }
 
   /**
@@ -71,27 +81,41 @@ export class Factory {
         phase: 'creating',
         creator: { pid: process.pid, startTime: self?.startTime ?? 0 },
       };
-      store.writeConfig(id, bundle.raw);
-      store.write(record);
+      // No state.json yet: until the init's pid is recorded, a crash leaves either a bare
+      // directory (delete --force removes it) or an init that dies on its own, since it
+      // stops at its next message to a creator that is gone.
       const fifoFailure = native().makeExecFifo(dir);
       if (fifoFailure) throw toError(fifoFailure, 'create exec.fifo');
-
-      const spawned = await native().spawnInit(bundle.raw, {
+      // The init starts on a worker thread while this one keeps the config.
+      const spawning = this.#ctx.ops.spawnInit(bundle.raw, {
         id,
         bundle: bundle.dir,
         rootfs: bundle.rootfs,
         stateDir: dir,
         noPivot: !!opts.noPivot,
       });
+      try {
+        store.writeConfig(id, bundle.raw);
+      } finally {
+        handle = (await spawning).handle ?? undefined;
+      }
+      const spawned = await spawning;
       if (spawned.failure || !spawned.handle) {
         throw spawned.failure ? toError(spawned.failure) : new SystemError('ESPAWN', undefined, 'the init did not start');
       }
-      handle = spawned.handle;
-      record.init = { pid: handle.pid, startTime: handle.startTime };
-      store.write(record);
-      log.debug('init spawned', { pid: handle.pid });
+      const init = spawned.handle;
+      record.init = { pid: init.pid, startTime: init.startTime };
+      // The init sets the container up while this thread records its pid.
+      const proceeding = this.#ctx.ops.proceed(init);
+      try {
+        // The "created" write below syncs the directory.
+        store.write(record, { syncDir: false });
+      } finally {
+        await proceeding.catch(() => undefined);
+      }
+      log.debug('init spawned', { pid: init.pid });
 
-      const ready = await handle.proceed();
+      const ready = await proceeding;
       if (ready.failure) {
         // The addon has killed and reaped the init already.
         handle = undefined;
@@ -100,7 +124,7 @@ export class Factory {
       for (const w of ready.warnings) log.warn(w);
       record.phase = 'created';
       store.write(record);
-      handle.release();
+      init.release();
       log.debug('created', { pid: record.init.pid });
       return new Container(this.#ctx, record, true);
     } catch (e) {

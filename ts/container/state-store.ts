@@ -46,10 +46,14 @@ export const STATE_FILE = 'state.json';
 export const CONFIG_FILE = 'config.json';
 export const FIFO_FILE = 'exec.fifo';
 
-/** Writes a file so that readers see the old or the new content, never a mix, even after a crash. */
-export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): void {
+/**
+ * Writes a file so that readers see the old or the new content, never a mix, even after a
+ * crash: temp file, fsync, rename, then fsync of the directory. `syncDir: false` leaves the
+ * directory to a later write's fsync in the same directory.
+ */
+export function writeFileAtomic(path: string, data: string | Buffer, opts: { mode?: number; syncDir?: boolean } = {}): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', mode);
+  const fd = openSync(tmp, 'w', opts.mode ?? 0o600);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
     fsyncSync(fd);
@@ -57,6 +61,7 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o60
     closeSync(fd);
   }
   renameSync(tmp, path);
+  if (opts.syncDir === false) return;
   const dir = openSync(join(path, '..'), 'r');
   try {
     fsyncSync(dir);
@@ -91,12 +96,15 @@ export class StateStore {
     return dir;
   }
 
-  write(record: ContainerRecord): void {
-    writeFileAtomic(join(this.dir(record.id), STATE_FILE), JSON.stringify(record));
+  /** Writes state.json atomically. `syncDir: false` when a later write will sync the directory. */
+  write(record: ContainerRecord, opts: { syncDir?: boolean } = {}): void {
+    writeFileAtomic(join(this.dir(record.id), STATE_FILE), JSON.stringify(record), opts);
   }
 
+  /** The config the container was created from (later changes to the bundle do not count).
+   * Its directory entry is made durable by the state.json write that follows. */
   writeConfig(id: string, raw: Buffer): void {
-    writeFileAtomic(join(this.dir(id), CONFIG_FILE), raw);
+    writeFileAtomic(join(this.dir(id), CONFIG_FILE), raw, { syncDir: false });
   }
 
   read(id: string): ContainerRecord {
@@ -132,7 +140,9 @@ export class StateStore {
   /** Takes the container's lock; throws ContainerNotFoundError if the container is gone. */
   async lock(id: string): Promise<DirLock> {
     validateId(id);
-    const res = await native().lockDir(this.dir(id));
+    const n = native();
+    const attempt = n.tryLockDir(this.dir(id));
+    const res = attempt.busy ? await n.lockDir(this.dir(id)) : attempt;
     if (res.failure) throw toError(res.failure, `lock container ${id}`);
     if (!res.lock) throw new ContainerNotFoundError(id);
     return res.lock;

@@ -20,6 +20,8 @@ export declare class InitHandle {
    * failure (the init is then killed and reaped).
    */
   proceed(): Promise<ProceedResult>
+  /** proceed, blocking the calling thread (for the CLI). */
+  proceedSync(): ProceedResult
   /** Kills the init and reaps it: undoes a create that failed after the spawn. */
   abort(): Promise<void>
   /**
@@ -55,8 +57,10 @@ export interface LaunchOptions {
 export declare function lockDir(path: string): Promise<LockResult>
 
 export interface LockResult {
-  /** Null when the directory does not exist. */
+  /** Null when the directory does not exist (or, from tryLockDir, when the lock is held). */
   lock?: DirLock
+  /** True when tryLockDir found the lock held by someone else. */
+  busy: boolean
   failure?: NativeFailure
 }
 
@@ -104,6 +108,12 @@ export interface SignalResult {
  */
 export declare function spawnInit(config: Buffer, options: LaunchOptions): Promise<SpawnResult>
 
+/**
+ * spawnInit, blocking the calling thread: for the CLI, which has nothing else to do meanwhile
+ * and saves the thread pool's start-up.
+ */
+export declare function spawnInitSync(config: Buffer, options: LaunchOptions): SpawnResult
+
 export interface SpawnResult {
   handle?: InitHandle
   failure?: NativeFailure
@@ -111,6 +121,15 @@ export interface SpawnResult {
 
 /** Releases a created container's init to exec the user's process. */
 export declare function startContainer(stateDir: string, pid: number, startTime: number): Promise<NativeFailure | null>
+
+/** startContainer, blocking the calling thread (for the CLI). */
+export declare function startContainerSync(stateDir: string, pid: number, startTime: number): NativeFailure | null
+
+/**
+ * Takes the lock on a directory if it is free, without waiting: the common, uncontended
+ * case costs no trip to the thread pool.
+ */
+export declare function tryLockDir(path: string): LockResult
 
 /** Waits for a child of this process (a container init made by this process) and reaps it. */
 export declare function waitChild(pid: number): Promise<ExitResult>

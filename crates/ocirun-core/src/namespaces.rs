@@ -13,11 +13,25 @@ pub use crate::sys::ns::Forked;
 #[derive(Debug, thiserror::Error)]
 pub enum NamespaceError {
     #[error("open the {kind} namespace {path:?}")]
-    Open { kind: &'static str, path: PathBuf, #[source] errno: Errno },
+    Open {
+        kind: &'static str,
+        path: PathBuf,
+        #[source]
+        errno: Errno,
+    },
     #[error("join the {kind} namespace {path:?}")]
-    Join { kind: &'static str, path: PathBuf, #[source] errno: Errno },
+    Join {
+        kind: &'static str,
+        path: PathBuf,
+        #[source]
+        errno: Errno,
+    },
     #[error("create the {names} namespaces")]
-    Create { names: String, #[source] errno: Errno },
+    Create {
+        names: String,
+        #[source]
+        errno: Errno,
+    },
     #[error("{kind} namespaces are not supported by this version of ocirun")]
     Unsupported { kind: &'static str },
     #[error("a mount namespace is required: the root filesystem is set up inside it")]
@@ -34,9 +48,9 @@ impl StepError for NamespaceError {
 
     fn errno(&self) -> Option<Errno> {
         match self {
-            NamespaceError::Open { errno, .. } | NamespaceError::Join { errno, .. } | NamespaceError::Create { errno, .. } => {
-                Some(*errno)
-            }
+            NamespaceError::Open { errno, .. }
+            | NamespaceError::Join { errno, .. }
+            | NamespaceError::Create { errno, .. } => Some(*errno),
             NamespaceError::Unsupported { .. } | NamespaceError::NoMountNamespace => None,
         }
     }
@@ -62,15 +76,22 @@ pub fn enter(linux: &Linux) -> Result<Forked, NamespaceError> {
     let mut joins: Vec<(NamespaceType, PathBuf, OwnedFd)> = Vec::new();
     for n in linux.namespaces.iter() {
         if let Some(p) = &n.path {
-            let fd = sysfs::openat(None, Path::new(p), libc::O_RDONLY, 0)
-                .map_err(|errno| NamespaceError::Open { kind: n.kind.name(), path: p.into(), errno })?;
+            let fd = sysfs::openat(None, Path::new(p), libc::O_RDONLY, 0).map_err(|errno| NamespaceError::Open {
+                kind: n.kind.name(),
+                path: p.into(),
+                errno,
+            })?;
             joins.push((n.kind, p.into(), fd));
         }
     }
     joins.sort_by_key(|(k, _, _)| join_order(*k));
     for (kind, path, fd) in &joins {
         // setns checks that the file is a namespace of this type (EINVAL otherwise).
-        ns::setns(fd.as_fd(), kind.clone_flag()).map_err(|errno| NamespaceError::Join { kind: kind.name(), path: path.clone(), errno })?;
+        ns::setns(fd.as_fd(), kind.clone_flag()).map_err(|errno| NamespaceError::Join {
+            kind: kind.name(),
+            path: path.clone(),
+            errno,
+        })?;
     }
 
     let mut flags = 0u64;
@@ -79,9 +100,8 @@ pub fn enter(linux: &Linux) -> Result<Forked, NamespaceError> {
         match n.kind {
             NamespaceType::User => return Err(NamespaceError::Unsupported { kind: "user" }),
             NamespaceType::Cgroup => {}
-            NamespaceType::Time => {
-                ns::unshare(libc::CLONE_NEWTIME).map_err(|errno| NamespaceError::Create { names: "time".into(), errno })?
-            }
+            NamespaceType::Time => ns::unshare(libc::CLONE_NEWTIME)
+                .map_err(|errno| NamespaceError::Create { names: "time".into(), errno })?,
             kind => {
                 flags |= kind.clone_flag() as u64;
                 names.push(kind.name());

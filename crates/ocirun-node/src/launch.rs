@@ -49,29 +49,58 @@ pub struct ProceedResult {
 #[napi(ts_return_type = "Promise<SpawnResult>")]
 pub fn spawn_init(config: Buffer, options: LaunchOptions) -> AsyncTask<Blocking<SpawnResult>> {
     let config = config.to_vec();
-    blocking(move || {
-        let request = LaunchRequest {
-            options: InitOptions {
-                id: options.id,
-                bundle: options.bundle.into(),
-                rootfs: options.rootfs.into(),
-                state_dir: options.state_dir.into(),
-                no_pivot: options.no_pivot,
-            },
-            config: &config,
-            stdio: None,
-        };
-        match Launch::spawn(INIT_EXECUTABLE, request) {
-            Ok(launch) => {
-                let pid = launch.pid();
-                // The init is our child and unreaped, so its stat cannot belong to another process.
-                let start_time = procfs::stat(pid).map(|s| s.start_time as i64).unwrap_or(0);
-                let handle = InitHandle { launch: Arc::new(Mutex::new(Some(launch))), pid, start_time };
-                SpawnResult { handle: Some(handle), failure: None }
-            }
-            Err(e) => SpawnResult { handle: None, failure: Some(failure(e)) },
+    blocking(move || spawn(&config, options))
+}
+
+/// spawnInit, blocking the calling thread: for the CLI, which has nothing else to do meanwhile
+/// and saves the thread pool's start-up.
+#[napi]
+pub fn spawn_init_sync(config: Buffer, options: LaunchOptions) -> SpawnResult {
+    spawn(&config, options)
+}
+
+fn spawn(config: &[u8], options: LaunchOptions) -> SpawnResult {
+    let request = LaunchRequest {
+        options: InitOptions {
+            id: options.id,
+            bundle: options.bundle.into(),
+            rootfs: options.rootfs.into(),
+            state_dir: options.state_dir.into(),
+            no_pivot: options.no_pivot,
+        },
+        config,
+        stdio: None,
+    };
+    match Launch::spawn(INIT_EXECUTABLE, request) {
+        Ok(launch) => {
+            let pid = launch.pid();
+            // The init is our child and unreaped, so its stat cannot belong to another process.
+            let start_time = procfs::stat(pid).map(|s| s.start_time as i64).unwrap_or(0);
+            let handle = InitHandle { launch: Arc::new(Mutex::new(Some(launch))), pid, start_time };
+            SpawnResult { handle: Some(handle), failure: None }
         }
-    })
+        Err(e) => SpawnResult { handle: None, failure: Some(failure(e)) },
+    }
+}
+
+fn proceed(launch: &Mutex<Option<Launch>>) -> ProceedResult {
+    let mut guard = match launch.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    let Some(l) = guard.as_mut() else {
+        return ProceedResult {
+            warnings: vec![],
+            failure: Some(failure(LaunchError::Unexpected("proceed after release".into()))),
+        };
+    };
+    match l.proceed() {
+        Ok(warnings) => ProceedResult { warnings, failure: None },
+        Err(e) => {
+            *guard = None;
+            ProceedResult { warnings: vec![], failure: Some(failure(e)) }
+        }
+    }
 }
 
 #[napi]
@@ -93,22 +122,13 @@ impl InitHandle {
     #[napi(ts_return_type = "Promise<ProceedResult>")]
     pub fn proceed(&self) -> AsyncTask<Blocking<ProceedResult>> {
         let launch = self.launch.clone();
-        blocking(move || {
-            let mut guard = match launch.lock() {
-                Ok(g) => g,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            let Some(l) = guard.as_mut() else {
-                return ProceedResult { warnings: vec![], failure: Some(failure(LaunchError::Unexpected("proceed after release".into()))) };
-            };
-            match l.proceed() {
-                Ok(warnings) => ProceedResult { warnings, failure: None },
-                Err(e) => {
-                    *guard = None;
-                    ProceedResult { warnings: vec![], failure: Some(failure(e)) }
-                }
-            }
-        })
+        blocking(move || proceed(&launch))
+    }
+
+    /// proceed, blocking the calling thread (for the CLI).
+    #[napi]
+    pub fn proceed_sync(&self) -> ProceedResult {
+        proceed(&self.launch)
     }
 
     /// Kills the init and reaps it: undoes a create that failed after the spawn.

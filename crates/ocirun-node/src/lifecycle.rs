@@ -21,6 +21,12 @@ pub fn start_container(state_dir: String, pid: i32, start_time: i64) -> AsyncTas
     blocking(move || fifo::release(state_dir.as_ref(), pid, start_time as u64).err().map(failure))
 }
 
+/// startContainer, blocking the calling thread (for the CLI).
+#[napi]
+pub fn start_container_sync(state_dir: String, pid: i32, start_time: i64) -> Option<NativeFailure> {
+    fifo::release(state_dir.as_ref(), pid, start_time as u64).err().map(failure)
+}
+
 #[napi(object)]
 pub struct SignalResult {
     /// False when the process no longer exists.

@@ -28,17 +28,35 @@ impl DirLock {
 
 #[napi(object, object_from_js = false)]
 pub struct LockResult {
-    /// Null when the directory does not exist.
+    /// Null when the directory does not exist (or, from tryLockDir, when the lock is held).
     pub lock: Option<DirLock>,
+    /// True when tryLockDir found the lock held by someone else.
+    pub busy: bool,
     pub failure: Option<NativeFailure>,
+}
+
+fn locked(l: lock::Lock) -> LockResult {
+    LockResult { lock: Some(DirLock { inner: Mutex::new(Some(l)) }), busy: false, failure: None }
+}
+
+/// Takes the lock on a directory if it is free, without waiting: the common, uncontended
+/// case costs no trip to the thread pool.
+#[napi]
+pub fn try_lock_dir(path: String) -> LockResult {
+    match lock::try_lock(path.as_ref()) {
+        Ok(lock::Attempt::Locked(l)) => locked(l),
+        Ok(lock::Attempt::Busy) => LockResult { lock: None, busy: true, failure: None },
+        Ok(lock::Attempt::Missing) => LockResult { lock: None, busy: false, failure: None },
+        Err(e) => LockResult { lock: None, busy: false, failure: Some(failure(e)) },
+    }
 }
 
 /// Waits for the lock on a directory.
 #[napi(ts_return_type = "Promise<LockResult>")]
 pub fn lock_dir(path: String) -> AsyncTask<Blocking<LockResult>> {
     blocking(move || match lock::lock(path.as_ref()) {
-        Ok(Some(l)) => LockResult { lock: Some(DirLock { inner: Mutex::new(Some(l)) }), failure: None },
-        Ok(None) => LockResult { lock: None, failure: None },
-        Err(e) => LockResult { lock: None, failure: Some(failure(e)) },
+        Ok(Some(l)) => locked(l),
+        Ok(None) => LockResult { lock: None, busy: false, failure: None },
+        Err(e) => LockResult { lock: None, busy: false, failure: Some(failure(e)) },
     })
 }

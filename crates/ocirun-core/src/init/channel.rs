@@ -59,7 +59,11 @@ impl Channel {
         }
         let mut buf = vec![0u8; len];
         self.stream.read_exact(&mut buf).map_err(|e| {
-            if e.kind() == io::ErrorKind::UnexpectedEof { ChannelError::Closed } else { ChannelError::Io(e) }
+            if e.kind() == io::ErrorKind::UnexpectedEof {
+                ChannelError::Closed
+            } else {
+                ChannelError::Io(e)
+            }
         })?;
         Ok(buf)
     }

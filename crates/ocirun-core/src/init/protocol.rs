@@ -50,9 +50,13 @@ pub enum ToInit {
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum FromInit {
     /// The container's init process, as the host sees it.
-    InitPid { pid: i32 },
+    InitPid {
+        pid: i32,
+    },
     /// Something was not applied as asked, and the container goes on without it.
-    Warning { message: String },
+    Warning {
+        message: String,
+    },
     /// The container is set up and waits on exec.fifo.
     Ready,
     Failed(Failure),
@@ -146,10 +150,6 @@ pub trait StepError: std::error::Error {
     fn errno(&self) -> Option<nix::errno::Errno>;
 
     fn to_failure(&self) -> Failure {
-        Failure {
-            step: self.step(),
-            errno: self.errno().map(crate::sys::errno_name),
-            detail: self.to_string(),
-        }
+        Failure { step: self.step(), errno: self.errno().map(crate::sys::errno_name), detail: self.to_string() }
     }
 }

@@ -75,8 +75,10 @@ fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions) -> Result<exec::Exec
 }
 
 fn write_oom_score_adj(adj: i32) -> Result<(), ProcessError> {
-    std::fs::write("/proc/self/oom_score_adj", adj.to_string())
-        .map_err(|e| ProcessError::OomScoreAdj { value: adj, errno: Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)) })
+    std::fs::write("/proc/self/oom_score_adj", adj.to_string()).map_err(|e| ProcessError::OomScoreAdj {
+        value: adj,
+        errno: Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)),
+    })
 }
 
 /// The order runc uses: bounding set (needs CAP_SETPCAP), keepcaps, user switch, working

@@ -18,8 +18,11 @@ pub fn run(ch: &mut Channel) -> Result<(), Failure> {
         other => return Err(protocol_failure(format!("expected bootstrap, got {other:?}"))),
     };
     let raw = ch.recv_bytes().map_err(protocol_failure)?;
-    let spec: Spec = serde_json::from_slice(&raw)
-        .map_err(|e| Failure { step: Step::Config, errno: None, detail: format!("config.json: {e}") })?;
+    let spec: Spec = serde_json::from_slice(&raw).map_err(|e| Failure {
+        step: Step::Config,
+        errno: None,
+        detail: format!("config.json: {e}"),
+    })?;
     let state_dir = open_state_dir(&options)?;
     let linux = spec.linux.clone().unwrap_or_default();
     match namespaces::enter(&linux).map_err(|e| e.to_failure())? {

@@ -22,13 +22,30 @@ pub enum LaunchError {
     #[error("the init sent {0} where the protocol expects something else")]
     Unexpected(String),
     #[error("open a process descriptor for pid {pid}")]
-    Pidfd { pid: i32, #[source] errno: Errno },
+    Pidfd {
+        pid: i32,
+        #[source]
+        errno: Errno,
+    },
     #[error("{what} {path:?}")]
-    Path { what: &'static str, path: PathBuf, #[source] errno: Errno },
+    Path {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        errno: Errno,
+    },
     #[error("signal pid {pid}")]
-    Signal { pid: i32, #[source] errno: Errno },
+    Signal {
+        pid: i32,
+        #[source]
+        errno: Errno,
+    },
     #[error("wait for pid {pid}")]
-    Wait { pid: i32, #[source] errno: Errno },
+    Wait {
+        pid: i32,
+        #[source]
+        errno: Errno,
+    },
     #[error("the container's init (pid {pid}) exited before it could be started")]
     InitGone { pid: i32 },
 }

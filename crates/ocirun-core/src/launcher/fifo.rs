@@ -23,11 +23,15 @@ pub fn make(state_dir: &Path) -> Result<(), LaunchError> {
 /// and removes the fifo, after which the container counts as running.
 pub fn release(state_dir: &Path, pid: i32, start_time: u64) -> Result<(), LaunchError> {
     let path = state_dir.join(FIFO_NAME);
-    let fifo = sysfs::openat(None, &path, libc::O_RDONLY | libc::O_NONBLOCK, 0)
-        .map_err(|errno| LaunchError::Path { what: "open", path: path.clone(), errno })?;
+    let fifo = sysfs::openat(None, &path, libc::O_RDONLY | libc::O_NONBLOCK, 0).map_err(|errno| LaunchError::Path {
+        what: "open",
+        path: path.clone(),
+        errno,
+    })?;
     let Some(init) = signal::open_verified(pid, start_time)? else { return Err(LaunchError::InitGone { pid }) };
     loop {
-        let ready = pidfd::poll_readable(&[fifo.as_fd(), init.as_fd()], -1).map_err(|errno| LaunchError::Wait { pid, errno })?;
+        let ready = pidfd::poll_readable(&[fifo.as_fd(), init.as_fd()], -1)
+            .map_err(|errno| LaunchError::Wait { pid, errno })?;
         let mut byte = [0u8; 1];
         if ready.contains(&0) {
             match sysfs::read(fifo.as_fd(), &mut byte) {

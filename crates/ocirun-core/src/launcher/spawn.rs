@@ -44,9 +44,8 @@ impl Launch {
         drop(theirs);
 
         let mut channel = Channel::new(ours);
-        let sent = channel
-            .send(&ToInit::Bootstrap { options: req.options })
-            .and_then(|_| channel.send_bytes(req.config));
+        let sent =
+            channel.send(&ToInit::Bootstrap { options: req.options }).and_then(|_| channel.send_bytes(req.config));
         let reply = sent.and_then(|_| channel.recv::<FromInit>());
         // Stage 0 exits right after it reports; reap it whatever it said.
         let stage0_status = pidfd::waitpid(stage0).map(|s| s.code()).unwrap_or(-1);

@@ -6,35 +6,82 @@ use crate::sys::Errno;
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
     #[error("set hostname to {name:?}")]
-    Hostname { name: String, #[source] errno: Errno },
+    Hostname {
+        name: String,
+        #[source]
+        errno: Errno,
+    },
     #[error("set domainname to {name:?}")]
-    Domainname { name: String, #[source] errno: Errno },
+    Domainname {
+        name: String,
+        #[source]
+        errno: Errno,
+    },
     #[error("write sysctl {key}={value}")]
-    Sysctl { key: String, value: String, #[source] errno: Errno },
+    Sysctl {
+        key: String,
+        value: String,
+        #[source]
+        errno: Errno,
+    },
     #[error("sysctl name {key:?} is not valid")]
     SysctlName { key: String },
     #[error("write oom_score_adj {value}")]
-    OomScoreAdj { value: i32, #[source] errno: Errno },
+    OomScoreAdj {
+        value: i32,
+        #[source]
+        errno: Errno,
+    },
     #[error("unknown rlimit {name}")]
     RlimitName { name: String },
     #[error("setrlimit {name} (soft {soft}, hard {hard})")]
-    Rlimit { name: String, soft: u64, hard: u64, #[source] errno: Errno },
+    Rlimit {
+        name: String,
+        soft: u64,
+        hard: u64,
+        #[source]
+        errno: Errno,
+    },
     #[error("create the working directory {path:?}")]
-    MakeCwd { path: String, #[source] errno: Errno },
+    MakeCwd {
+        path: String,
+        #[source]
+        errno: Errno,
+    },
     #[error("chdir to the working directory {path:?}")]
-    Chdir { path: String, #[source] errno: Errno },
+    Chdir {
+        path: String,
+        #[source]
+        errno: Errno,
+    },
     #[error("the working directory {path:?} lies outside the container's root")]
     CwdOutsideRoot { path: String },
     #[error("{what} to {id}")]
-    User { what: &'static str, id: String, #[source] errno: Errno },
+    User {
+        what: &'static str,
+        id: String,
+        #[source]
+        errno: Errno,
+    },
     #[error("{what}")]
-    Capabilities { what: String, #[source] errno: Errno },
+    Capabilities {
+        what: String,
+        #[source]
+        errno: Errno,
+    },
     #[error("set no_new_privs")]
-    NoNewPrivileges { #[source] errno: Errno },
+    NoNewPrivileges {
+        #[source]
+        errno: Errno,
+    },
     #[error("exec: {name:?}: executable file not found in $PATH")]
     NotFound { name: String },
     #[error("exec: {path:?}")]
-    NotExecutable { path: String, #[source] errno: Errno },
+    NotExecutable {
+        path: String,
+        #[source]
+        errno: Errno,
+    },
     #[error("process.args is empty")]
     NoArgs,
 }

@@ -65,13 +65,16 @@ pub fn prepare(p: &Process) -> Result<Exec, ProcessError> {
 fn lookup(name: &str, env: &[String]) -> Result<CString, ProcessError> {
     if name.contains('/') {
         let c = cstring(name)?;
-        return executable(&c).map(|_| c).map_err(|errno| ProcessError::NotExecutable { path: name.to_string(), errno });
+        return executable(&c)
+            .map(|_| c)
+            .map_err(|errno| ProcessError::NotExecutable { path: name.to_string(), errno });
     }
     let path_var = env.iter().rev().find_map(|e| e.strip_prefix("PATH=")).unwrap_or("");
     for dir in path_var.split(':') {
         let dir = if dir.is_empty() { "." } else { dir };
         let candidate = Path::new(dir).join(name);
-        let c = CString::new(candidate.as_os_str().as_bytes()).map_err(|_| ProcessError::NotFound { name: name.to_string() })?;
+        let c = CString::new(candidate.as_os_str().as_bytes())
+            .map_err(|_| ProcessError::NotFound { name: name.to_string() })?;
         if executable(&c).is_ok() {
             return Ok(c);
         }

@@ -32,8 +32,12 @@ pub fn number(name: &str) -> Option<u32> {
 pub fn apply(rlimits: &[Rlimit]) -> Result<(), ProcessError> {
     for r in rlimits {
         let n = number(&r.kind).ok_or_else(|| ProcessError::RlimitName { name: r.kind.clone() })?;
-        process::setrlimit(n, r.soft, r.hard)
-            .map_err(|errno| ProcessError::Rlimit { name: r.kind.clone(), soft: r.soft, hard: r.hard, errno })?;
+        process::setrlimit(n, r.soft, r.hard).map_err(|errno| ProcessError::Rlimit {
+            name: r.kind.clone(),
+            soft: r.soft,
+            hard: r.hard,
+            errno,
+        })?;
     }
     Ok(())
 }

@@ -14,7 +14,9 @@ const PROC_SUPER_MAGIC: i64 = 0x9fa0;
 /// uses; anything else (a '/' or "..") could walk out of /proc/sys and is refused.
 pub fn sysctl_path(key: &str) -> Option<PathBuf> {
     let valid = !key.is_empty()
-        && key.split('.').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || "_-+:@".contains(c)));
+        && key
+            .split('.')
+            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || "_-+:@".contains(c)));
     valid.then(|| PathBuf::from(key.replace('.', "/")))
 }
 

@@ -13,7 +13,11 @@ pub fn switch_user(user: &User) -> Result<(), ProcessError> {
         id: format!("{:?}", user.additional_gids),
         errno,
     })?;
-    process::setresgid(user.gid).map_err(|errno| ProcessError::User { what: "setgid", id: user.gid.to_string(), errno })?;
+    process::setresgid(user.gid).map_err(|errno| ProcessError::User {
+        what: "setgid",
+        id: user.gid.to_string(),
+        errno,
+    })?;
     process::setresuid(user.uid).map_err(|errno| ProcessError::User { what: "setuid", id: user.uid.to_string(), errno })
 }
 

@@ -130,8 +130,9 @@ pub fn mount_cgroup(root: &RootDir, dst: &Path, o: &MountOptions, new_cgroupns: 
     for h in &hierarchies {
         let Some(name) = h.mountpoint.file_name() else { continue };
         sysfs::mkdirat(Some(tmpfs.as_fd()), Path::new(name), 0o755).or_else(ignore_exists).map_err(err)?;
-        let sub = sysfs::openat(Some(tmpfs.as_fd()), Path::new(name), libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW, 0)
-            .map_err(err)?;
+        let sub =
+            sysfs::openat(Some(tmpfs.as_fd()), Path::new(name), libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW, 0)
+                .map_err(err)?;
         let sub_dst = dst.join(name);
         let mnt = hierarchy_mount(h, &own, o, new_cgroupns, &sub_dst)?;
         attach(&mnt, &sub, &MountOptions::default(), "cgroup", &sub_dst)?;
@@ -139,7 +140,9 @@ pub fn mount_cgroup(root: &RootDir, dst: &Path, o: &MountOptions, new_cgroupns: 
         let name_s = name.to_string_lossy();
         if name_s.contains(',') {
             for part in name_s.split(',') {
-                sysfs::symlinkat(Path::new(name), Some(tmpfs.as_fd()), Path::new(part)).or_else(ignore_exists).map_err(err)?;
+                sysfs::symlinkat(Path::new(name), Some(tmpfs.as_fd()), Path::new(part))
+                    .or_else(ignore_exists)
+                    .map_err(err)?;
             }
         }
     }

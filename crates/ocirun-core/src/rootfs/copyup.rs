@@ -25,7 +25,12 @@ pub fn copy_into(from: BorrowedFd<'_>, to: BorrowedFd<'_>) -> Result<(), Errno> 
             }
             libc::S_IFREG => {
                 let mut r = std::fs::File::from(open_nofollow(src.as_fd(), name, libc::O_RDONLY)?);
-                let w = sysfs::openat(Some(to), name, libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW, st.st_mode & 0o7777)?;
+                let w = sysfs::openat(
+                    Some(to),
+                    name,
+                    libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW,
+                    st.st_mode & 0o7777,
+                )?;
                 let mut w = std::fs::File::from(w);
                 std::io::copy(&mut r, &mut w).map_err(io_errno)?;
                 sysfs::fchown_fd(w.as_fd(), st.st_uid, st.st_gid)?;

@@ -23,10 +23,17 @@ pub struct Node {
 
 /// The devices every container gets (config-linux.md, "Default Devices").
 pub fn default_nodes() -> Vec<Node> {
-    [("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7), ("/dev/random", 1, 8), ("/dev/urandom", 1, 9), ("/dev/tty", 5, 0)]
-        .iter()
-        .map(|&(p, major, minor)| Node { path: p.into(), kind: libc::S_IFCHR, major, minor, mode: 0o666, uid: 0, gid: 0 })
-        .collect()
+    [
+        ("/dev/null", 1, 3),
+        ("/dev/zero", 1, 5),
+        ("/dev/full", 1, 7),
+        ("/dev/random", 1, 8),
+        ("/dev/urandom", 1, 9),
+        ("/dev/tty", 5, 0),
+    ]
+    .iter()
+    .map(|&(p, major, minor)| Node { path: p.into(), kind: libc::S_IFCHR, major, minor, mode: 0o666, uid: 0, gid: 0 })
+    .collect()
 }
 
 impl Node {
@@ -88,7 +95,12 @@ pub fn create_dev_links(root: &RootDir, has_proc: bool) -> Result<(), RootfsErro
     if !has_proc {
         return Ok(());
     }
-    for (target, link) in [("/proc/self/fd", "/dev/fd"), ("/proc/self/fd/0", "/dev/stdin"), ("/proc/self/fd/1", "/dev/stdout"), ("/proc/self/fd/2", "/dev/stderr")] {
+    for (target, link) in [
+        ("/proc/self/fd", "/dev/fd"),
+        ("/proc/self/fd/0", "/dev/stdin"),
+        ("/proc/self/fd/1", "/dev/stdout"),
+        ("/proc/self/fd/2", "/dev/stderr"),
+    ] {
         let err = |errno| RootfsError::Symlink { path: link.to_string(), errno };
         let (dir, name) = root.parent_of(Path::new(link)).map_err(err)?;
         match sysfs::symlinkat(Path::new(target), Some(dir.as_fd()), Path::new(&name)) {
@@ -127,7 +139,15 @@ mod tests {
 
     #[test]
     fn a_spec_device_keeps_type_numbers_and_mode() {
-        let d = Device { kind: "b".into(), path: "/dev/sda".into(), major: 8, minor: 0, file_mode: Some(0o660), uid: Some(1), gid: Some(6) };
+        let d = Device {
+            kind: "b".into(),
+            path: "/dev/sda".into(),
+            major: 8,
+            minor: 0,
+            file_mode: Some(0o660),
+            uid: Some(1),
+            gid: Some(6),
+        };
         let n = Node::from_spec(&d);
         assert_eq!((n.kind, n.major, n.minor, n.mode, n.uid, n.gid), (libc::S_IFBLK, 8, 0, 0o660, 1, 6));
     }

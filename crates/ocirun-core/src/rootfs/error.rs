@@ -8,39 +8,96 @@ use crate::sys::Errno;
 #[derive(Debug, thiserror::Error)]
 pub enum RootfsError {
     #[error("set the propagation of / to {mode}")]
-    Propagation { mode: String, #[source] errno: Errno },
+    Propagation {
+        mode: String,
+        #[source]
+        errno: Errno,
+    },
     #[error("bind the rootfs {path:?} onto itself")]
-    BindRootfs { path: PathBuf, #[source] errno: Errno },
+    BindRootfs {
+        path: PathBuf,
+        #[source]
+        errno: Errno,
+    },
     #[error("open the rootfs {path:?}")]
-    OpenRootfs { path: PathBuf, #[source] errno: Errno },
+    OpenRootfs {
+        path: PathBuf,
+        #[source]
+        errno: Errno,
+    },
     #[error("mount {what} on {dst}")]
-    Mount { what: String, dst: String, #[source] errno: Errno },
+    Mount {
+        what: String,
+        dst: String,
+        #[source]
+        errno: Errno,
+    },
     #[error("mount {what} on {dst}: {reason}")]
-    MountRejected { what: String, dst: String, reason: String, #[source] errno: Errno },
+    MountRejected {
+        what: String,
+        dst: String,
+        reason: String,
+        #[source]
+        errno: Errno,
+    },
     #[error("mount {what} on {dst}: a mount without a type needs the bind or rbind option")]
     MissingType { what: String, dst: String },
     #[error("mount source {src:?} for {dst}")]
-    Source { src: PathBuf, dst: String, #[source] errno: Errno },
+    Source {
+        src: PathBuf,
+        dst: String,
+        #[source]
+        errno: Errno,
+    },
     #[error("mount destination {dst} is inside /proc, where only a proc filesystem (at /proc) or a few known files may be mounted")]
     ProcDestination { dst: String },
-    #[error("mount on {dst}: option {option} needs idmapped mounts, which this version of ocirun does not support yet")]
+    #[error(
+        "mount on {dst}: option {option} needs idmapped mounts, which this version of ocirun does not support yet"
+    )]
     Unsupported { dst: String, option: String },
     #[error("copy the contents of {dst} into the new tmpfs (tmpcopyup)")]
-    Copyup { dst: String, #[source] errno: Errno },
+    Copyup {
+        dst: String,
+        #[source]
+        errno: Errno,
+    },
     #[error("create device {path}")]
-    Device { path: String, #[source] errno: Errno },
+    Device {
+        path: String,
+        #[source]
+        errno: Errno,
+    },
     #[error("create device {path}: a file that is not the requested device is already there")]
     DeviceMismatch { path: String },
     #[error("create symlink {path}")]
-    Symlink { path: String, #[source] errno: Errno },
+    Symlink {
+        path: String,
+        #[source]
+        errno: Errno,
+    },
     #[error("pivot_root into {path:?}")]
-    PivotRoot { path: PathBuf, #[source] errno: Errno },
+    PivotRoot {
+        path: PathBuf,
+        #[source]
+        errno: Errno,
+    },
     #[error("make the root filesystem read-only")]
-    ReadonlyRoot { #[source] errno: Errno },
+    ReadonlyRoot {
+        #[source]
+        errno: Errno,
+    },
     #[error("make {path} read-only")]
-    ReadonlyPath { path: String, #[source] errno: Errno },
+    ReadonlyPath {
+        path: String,
+        #[source]
+        errno: Errno,
+    },
     #[error("mask {path}")]
-    MaskPath { path: String, #[source] errno: Errno },
+    MaskPath {
+        path: String,
+        #[source]
+        errno: Errno,
+    },
 }
 
 impl StepError for RootfsError {
@@ -49,8 +106,13 @@ impl StepError for RootfsError {
         match self {
             Propagation { .. } => Step::RootfsPropagation,
             BindRootfs { .. } | OpenRootfs { .. } => Step::BindRootfs,
-            Mount { .. } | MountRejected { .. } | MissingType { .. } | Source { .. } | ProcDestination { .. }
-            | Unsupported { .. } | Copyup { .. } => Step::Mount,
+            Mount { .. }
+            | MountRejected { .. }
+            | MissingType { .. }
+            | Source { .. }
+            | ProcDestination { .. }
+            | Unsupported { .. }
+            | Copyup { .. } => Step::Mount,
             Device { .. } | DeviceMismatch { .. } => Step::CreateDevice,
             Symlink { .. } => Step::DevSymlink,
             PivotRoot { .. } => Step::PivotRoot,

@@ -28,7 +28,8 @@ pub fn prepare(spec: &Spec, opts: &InitOptions) -> Result<(), RootfsError> {
     let rootfs_propagation = linux.rootfs_propagation.as_deref();
     propagation::isolate_from_host(rootfs_propagation)?;
     propagation::bind_rootfs(&opts.rootfs)?;
-    let root = RootDir::open(&opts.rootfs).map_err(|errno| RootfsError::OpenRootfs { path: opts.rootfs.clone(), errno })?;
+    let root =
+        RootDir::open(&opts.rootfs).map_err(|errno| RootfsError::OpenRootfs { path: opts.rootfs.clone(), errno })?;
 
     let new_cgroupns = linux.namespace(NamespaceType::Cgroup).is_some_and(|n| n.path.is_none());
     for m in &spec.mounts {

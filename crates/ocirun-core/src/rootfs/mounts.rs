@@ -60,7 +60,13 @@ fn mount_err(what: &str, dst: &Path) -> impl Fn(Errno) -> RootfsError {
 
 /// Resolves the destination inside the rootfs, creating it as `create` says, and refuses
 /// destinations inside /proc that would hide or redirect procfs files.
-fn destination(root: &RootDir, dst: &Path, create: Create, fstype: Option<&str>, what: &str) -> Result<OwnedFd, RootfsError> {
+fn destination(
+    root: &RootDir,
+    dst: &Path,
+    create: Create,
+    fstype: Option<&str>,
+    what: &str,
+) -> Result<OwnedFd, RootfsError> {
     let fd = root.open_or_create(dst, create).map_err(mount_err(what, dst))?;
     let real = root.path_of(fd.as_fd()).map_err(mount_err(what, dst))?;
     if resolve::is_within(&real, Path::new("/proc")) {
@@ -74,7 +80,13 @@ fn destination(root: &RootDir, dst: &Path, create: Create, fstype: Option<&str>,
 }
 
 /// A new filesystem (proc, sysfs, tmpfs, devpts, mqueue, ...).
-fn new_filesystem(root: &RootDir, fstype: &str, source: Option<&str>, dst: &Path, o: &MountOptions) -> Result<(), RootfsError> {
+fn new_filesystem(
+    root: &RootDir,
+    fstype: &str,
+    source: Option<&str>,
+    dst: &Path,
+    o: &MountOptions,
+) -> Result<(), RootfsError> {
     let target = destination(root, dst, Create::Directory, Some(fstype), fstype)?;
     let mnt = match build_filesystem(fstype, source, o, fstype, dst) {
         Err(RootfsError::Mount { errno: Errno::ENOSYS, .. }) => return legacy_mount(fstype, source, &target, dst, o),
@@ -88,11 +100,19 @@ fn new_filesystem(root: &RootDir, fstype: &str, source: Option<&str>, dst: &Path
 }
 
 /// fsopen + fsconfig + fsmount: a detached mount of a new superblock with `o`'s attributes.
-pub(super) fn build_filesystem(fstype: &str, source: Option<&str>, o: &MountOptions, what: &str, dst: &Path) -> Result<OwnedFd, RootfsError> {
+pub(super) fn build_filesystem(
+    fstype: &str,
+    source: Option<&str>,
+    o: &MountOptions,
+    what: &str,
+    dst: &Path,
+) -> Result<OwnedFd, RootfsError> {
     let err = mount_err(what, dst);
     let fs = mount::fsopen(fstype).map_err(&err)?;
     let rejected = |errno: Errno| match mount::fs_context_log(fs.as_fd()) {
-        Some(reason) => RootfsError::MountRejected { what: what.to_string(), dst: resolve::display(dst), reason, errno },
+        Some(reason) => {
+            RootfsError::MountRejected { what: what.to_string(), dst: resolve::display(dst), reason, errno }
+        }
         None => err(errno),
     };
     if let Some(src) = source {
@@ -113,7 +133,13 @@ pub(super) fn build_filesystem(fstype: &str, source: Option<&str>, o: &MountOpti
 }
 
 /// Attaches a detached mount onto its destination, then sets its propagation.
-pub(super) fn attach(mnt: &OwnedFd, target: &OwnedFd, o: &MountOptions, what: &str, dst: &Path) -> Result<(), RootfsError> {
+pub(super) fn attach(
+    mnt: &OwnedFd,
+    target: &OwnedFd,
+    o: &MountOptions,
+    what: &str,
+    dst: &Path,
+) -> Result<(), RootfsError> {
     let err = mount_err(what, dst);
     mount::move_mount(mnt.as_fd(), target.as_fd()).map_err(&err)?;
     for p in &o.propagation {
@@ -126,8 +152,11 @@ pub(super) fn attach(mnt: &OwnedFd, target: &OwnedFd, o: &MountOptions, what: &s
 /// A bind mount: a clone of the source's mount tree, its attributes set, then attached.
 fn bind_mount(root: &RootDir, m: &Mount, dst: &Path, o: &MountOptions, bundle: &Path) -> Result<(), RootfsError> {
     let src = bind_source(m, bundle);
-    let src_fd = sysfs::openat(None, &src, libc::O_PATH, 0)
-        .map_err(|errno| RootfsError::Source { src: src.clone(), dst: resolve::display(dst), errno })?;
+    let src_fd = sysfs::openat(None, &src, libc::O_PATH, 0).map_err(|errno| RootfsError::Source {
+        src: src.clone(),
+        dst: resolve::display(dst),
+        errno,
+    })?;
     let is_dir = sysfs::fstat(src_fd.as_fd())
         .map(|st| st.st_mode & libc::S_IFMT == libc::S_IFDIR)
         .map_err(|errno| RootfsError::Source { src: src.clone(), dst: resolve::display(dst), errno })?;
@@ -173,9 +202,21 @@ fn remount(root: &RootDir, dst: &Path, o: &MountOptions, what: &str) -> Result<(
 }
 
 /// mount(2) through the destination's descriptor, for kernels without fsopen.
-fn legacy_mount(fstype: &str, source: Option<&str>, target: &OwnedFd, dst: &Path, o: &MountOptions) -> Result<(), RootfsError> {
+fn legacy_mount(
+    fstype: &str,
+    source: Option<&str>,
+    target: &OwnedFd,
+    dst: &Path,
+    o: &MountOptions,
+) -> Result<(), RootfsError> {
     let data = o.data_string();
     let src = source.map(Path::new);
-    mount::mount(src, &sysfs::fd_path(target.as_fd()), Some(fstype), o.legacy_flags(), (!data.is_empty()).then_some(data.as_str()))
-        .map_err(mount_err(fstype, dst))
+    mount::mount(
+        src,
+        &sysfs::fd_path(target.as_fd()),
+        Some(fstype),
+        o.legacy_flags(),
+        (!data.is_empty()).then_some(data.as_str()),
+    )
+    .map_err(mount_err(fstype, dst))
 }

@@ -122,7 +122,8 @@ impl RootDir {
                 pending.extend(components(&target).into_iter().rev());
                 continue;
             }
-            let flags = if last { final_flags | libc::O_NOFOLLOW } else { libc::O_PATH | libc::O_NOFOLLOW | libc::O_DIRECTORY };
+            let flags =
+                if last { final_flags | libc::O_NOFOLLOW } else { libc::O_PATH | libc::O_NOFOLLOW | libc::O_DIRECTORY };
             let fd = sysfs::openat(Some(dir), Path::new(&name), flags, 0)?;
             stack.push(fd);
         }

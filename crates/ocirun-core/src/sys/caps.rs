@@ -56,7 +56,9 @@ pub fn capset(sets: CapSets) -> SysResult<()> {
 
 fn prctl(option: i32, arg2: u64, arg3: u64) -> SysResult<i32> {
     // SAFETY: the capability prctls only read integer arguments.
-    check_int(unsafe { libc::prctl(option, arg2 as libc::c_ulong, arg3 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong) })
+    check_int(unsafe {
+        libc::prctl(option, arg2 as libc::c_ulong, arg3 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong)
+    })
 }
 
 pub fn bounding_drop(cap: u32) -> SysResult<()> {
@@ -77,8 +79,5 @@ pub fn ambient_raise(cap: u32) -> SysResult<()> {
 
 /// The highest capability number this kernel knows.
 pub fn last_cap() -> u32 {
-    std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(40)
+    std::fs::read_to_string("/proc/sys/kernel/cap_last_cap").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(40)
 }

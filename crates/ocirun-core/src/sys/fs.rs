@@ -18,13 +18,7 @@ fn dirfd_raw(dir: Option<BorrowedFd<'_>>) -> RawFd {
 }
 
 /// openat2(2): `resolve` holds RESOLVE_* flags. O_CLOEXEC is always added.
-pub fn openat2(
-    dir: Option<BorrowedFd<'_>>,
-    path: &Path,
-    flags: i32,
-    mode: u32,
-    resolve: u64,
-) -> SysResult<OwnedFd> {
+pub fn openat2(dir: Option<BorrowedFd<'_>>, path: &Path, flags: i32, mode: u32, resolve: u64) -> SysResult<OwnedFd> {
     let c = cpath(path)?;
     // SAFETY: open_how is plain data; zeroing it is its documented initial state.
     let mut how: libc::open_how = unsafe { std::mem::zeroed() };

@@ -65,10 +65,8 @@ pub fn fsconfig_string(fs: BorrowedFd<'_>, key: &str, value: &str) -> SysResult<
     let k = cstr(key)?;
     let v = cstr(value)?;
     // SAFETY: k and v are valid for the call.
-    check(unsafe {
-        libc::syscall(libc::SYS_fsconfig, fs.as_raw_fd(), FSCONFIG_SET_STRING, k.as_ptr(), v.as_ptr(), 0)
-    })
-    .map(drop)
+    check(unsafe { libc::syscall(libc::SYS_fsconfig, fs.as_raw_fd(), FSCONFIG_SET_STRING, k.as_ptr(), v.as_ptr(), 0) })
+        .map(drop)
 }
 
 /// fsconfig(FSCONFIG_CMD_CREATE): creates the superblock from the parameters given so far.
@@ -151,12 +149,8 @@ pub fn move_mount(from: BorrowedFd<'_>, to: BorrowedFd<'_>) -> SysResult<()> {
 
 /// mount_setattr(2) on the mount `fd` refers to; `recursive` applies it to the whole subtree.
 pub fn mount_setattr(fd: BorrowedFd<'_>, recursive: bool, attr: MountAttr) -> SysResult<()> {
-    let raw = RawMountAttr {
-        attr_set: attr.attr_set,
-        attr_clr: attr.attr_clr,
-        propagation: attr.propagation,
-        userns_fd: 0,
-    };
+    let raw =
+        RawMountAttr { attr_set: attr.attr_set, attr_clr: attr.attr_clr, propagation: attr.propagation, userns_fd: 0 };
     let mut flags = libc::AT_EMPTY_PATH as u32;
     if recursive {
         flags |= libc::AT_RECURSIVE as u32;
@@ -178,12 +172,8 @@ pub fn mount_setattr(fd: BorrowedFd<'_>, recursive: bool, attr: MountAttr) -> Sy
 /// mount_setattr(2) on a path.
 pub fn mount_setattr_path(path: &Path, recursive: bool, attr: MountAttr) -> SysResult<()> {
     let c = cpath(path)?;
-    let raw = RawMountAttr {
-        attr_set: attr.attr_set,
-        attr_clr: attr.attr_clr,
-        propagation: attr.propagation,
-        userns_fd: 0,
-    };
+    let raw =
+        RawMountAttr { attr_set: attr.attr_set, attr_clr: attr.attr_clr, propagation: attr.propagation, userns_fd: 0 };
     let flags = if recursive { libc::AT_RECURSIVE as u32 } else { 0 };
     // SAFETY: c and raw live for the call.
     check(unsafe {
@@ -200,7 +190,13 @@ pub fn mount_setattr_path(path: &Path, recursive: bool, attr: MountAttr) -> SysR
 }
 
 /// mount(2).
-pub fn mount(source: Option<&Path>, target: &Path, fstype: Option<&str>, flags: u64, data: Option<&str>) -> SysResult<()> {
+pub fn mount(
+    source: Option<&Path>,
+    target: &Path,
+    fstype: Option<&str>,
+    flags: u64,
+    data: Option<&str>,
+) -> SysResult<()> {
     let src = source.map(cpath).transpose()?;
     let tgt = cpath(target)?;
     let ty = fstype.map(cstr).transpose()?;

@@ -47,7 +47,11 @@ pub fn wait_child(pidfd: BorrowedFd<'_>) -> SysResult<ExitStatus> {
             Ok(_) => {
                 // SAFETY: after a successful WEXITED wait, si_status and si_code are set.
                 let (code, status) = unsafe { (info.si_code, info.si_status()) };
-                return Ok(if code == libc::CLD_EXITED { ExitStatus::Exited(status) } else { ExitStatus::Signaled(status) });
+                return Ok(if code == libc::CLD_EXITED {
+                    ExitStatus::Exited(status)
+                } else {
+                    ExitStatus::Signaled(status)
+                });
             }
         }
     }

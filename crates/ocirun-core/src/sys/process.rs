@@ -6,7 +6,9 @@ use super::{check, check_int, cstr, Errno, SysResult};
 
 fn prctl(option: i32, arg2: u64) -> SysResult<i32> {
     // SAFETY: these prctl options only read integer arguments.
-    check_int(unsafe { libc::prctl(option, arg2 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong) })
+    check_int(unsafe {
+        libc::prctl(option, arg2 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong)
+    })
 }
 
 pub fn set_keepcaps(keep: bool) -> SysResult<()> {
@@ -15,7 +17,16 @@ pub fn set_keepcaps(keep: bool) -> SysResult<()> {
 
 pub fn set_no_new_privs() -> SysResult<()> {
     // SAFETY: PR_SET_NO_NEW_PRIVS takes (1, 0, 0, 0).
-    check_int(unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong) }).map(drop)
+    check_int(unsafe {
+        libc::prctl(
+            libc::PR_SET_NO_NEW_PRIVS,
+            1 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        )
+    })
+    .map(drop)
 }
 
 /// A non-dumpable process cannot be ptraced nor have its /proc files opened by others.
@@ -27,7 +38,16 @@ pub fn set_dumpable(dumpable: bool) -> SysResult<()> {
 pub fn set_name(name: &str) -> SysResult<()> {
     let c = cstr(name)?;
     // SAFETY: c lives for the call; the kernel copies at most 16 bytes.
-    check_int(unsafe { libc::prctl(libc::PR_SET_NAME, c.as_ptr() as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong) }).map(drop)
+    check_int(unsafe {
+        libc::prctl(
+            libc::PR_SET_NAME,
+            c.as_ptr() as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        )
+    })
+    .map(drop)
 }
 
 pub fn setresuid(uid: u32) -> SysResult<()> {

@@ -5,7 +5,7 @@
 //! calling Node process) runs between fork and exec.
 
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, FromRawFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 use super::{check_int, Errno, SysResult};
 
@@ -49,7 +49,11 @@ impl Attrs {
 }
 
 fn rc(ret: libc::c_int) -> SysResult<()> {
-    if ret == 0 { Ok(()) } else { Err(Errno::from_raw(ret)) }
+    if ret == 0 {
+        Ok(())
+    } else {
+        Err(Errno::from_raw(ret))
+    }
 }
 
 /// Spawns `exe` (a descriptor of an executable) with `argv` and `envp`. The child gets exactly
@@ -57,7 +61,12 @@ fn rc(ret: libc::c_int) -> SysResult<()> {
 /// does not remap; everything else is closed. The executable itself must stay open until the
 /// exec, so it lands one above the highest mapped number, where the child is expected to close
 /// it. Signal dispositions and mask start clean.
-pub fn spawn_fd(exe: BorrowedFd<'_>, argv: &[CString], envp: &[CString], fd_map: &[(BorrowedFd<'_>, RawFd)]) -> SysResult<i32> {
+pub fn spawn_fd(
+    exe: BorrowedFd<'_>,
+    argv: &[CString],
+    envp: &[CString],
+    fd_map: &[(BorrowedFd<'_>, RawFd)],
+) -> SysResult<i32> {
     let highest_target = fd_map.iter().map(|(_, t)| *t).max().unwrap_or(2).max(2);
     let exe_target = highest_target + 1;
     let mut fd_map: Vec<(BorrowedFd<'_>, RawFd)> = fd_map.to_vec();

@@ -1,0 +1,104 @@
+// How bin/ocirun starts the CLI bundle fast. Container managers start ocirun once per
+// operation, so start-up is paid three to five times per container.
+//
+// The bundle (and the chunks it loads, such as the config validator) is compiled with a V8
+// code cache taken at the end of an earlier run of the same command, so the cache holds every
+// function that command executed; Node's own compile cache only holds what V8 compiled before
+// running, and most functions are compiled lazily, on first call. One cache per command and
+// file, made on the command's first run. Caches live in the package's dist/.code-cache, which
+// must be owned by this user or root and closed to others: cached code runs with ocirun's
+// privileges.
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import module from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+
+/** The hook through which the bundle loads its chunks with the same cache (see paths.ts). */
+export const CHUNK_LOADER = Symbol.for('ocirun.loadChunk');
+
+/** The first argument that is not a global flag or its value: the command's name. */
+function commandOf(argv: string[]): string {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '--root' || a === '--log' || a === '--log-format') i++;
+    else if (!a.startsWith('-')) return /^[a-z]+$/.test(a) ? a : 'other';
+  }
+  return 'none';
+}
+
+/** A directory only this user (or root) can write, or null. */
+function privateDir(dir: string): string | null {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = statSync(dir);
+    const uid = process.getuid?.() ?? 0;
+    const safe = st.isDirectory() && (st.uid === uid || st.uid === 0) && (st.mode & 0o022) === 0;
+    return safe ? dir : null;
+  } catch {
+    return null;
+  }
+}
+
+function readCache(file: string): Buffer | undefined {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const st = fstatSync(fd);
+      const uid = process.getuid?.() ?? 0;
+      if ((st.uid !== uid && st.uid !== 0) || (st.mode & 0o022) !== 0) return undefined;
+      return readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+type ModuleFn = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
+
+class CachedLoader {
+  readonly #dir: string | null;
+  readonly #command: string;
+  readonly #pending: { file: string; script: Script }[] = [];
+
+  constructor(dir: string | null, command: string) {
+    this.#dir = dir;
+    this.#command = command;
+    if (dir) process.once('exit', () => this.#save());
+  }
+
+  /** Loads a CommonJS file, compiled with its cache when there is a valid one. */
+  load(file: string): unknown {
+    const source = readFileSync(file, 'utf8');
+    const st = statSync(file);
+    const key = `${process.version}-${process.arch}-${basename(file)}-${st.size}-${Math.trunc(st.mtimeMs)}-${this.#command}.v8`;
+    const cacheFile = this.#dir ? join(this.#dir, key) : null;
+    const cached = cacheFile ? readCache(cacheFile) : undefined;
+    const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
+    const script = new Script(wrapped, { filename: file, ...(cached ? { cachedData: cached } : {}) });
+    if (cacheFile && (!cached || script.cachedDataRejected)) this.#pending.push({ file: cacheFile, script });
+    const mod = { exports: {} };
+    (script.runInThisContext() as ModuleFn)(mod.exports, module.createRequire(file), mod, file, dirname(file));
+    return mod.exports;
+  }
+
+  /** At exit, after the command ran: the caches now hold what it executed. */
+  #save(): void {
+    for (const { file, script } of this.#pending) {
+      try {
+        const tmp = `${file}.${process.pid}`;
+        writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+        renameSync(tmp, file);
+      } catch {
+        // A cache is an optimisation; without one the next run compiles as usual.
+      }
+    }
+  }
+}
+
+export function boot(packageRoot: string): void {
+  const loader = new CachedLoader(privateDir(join(packageRoot, 'dist', '.code-cache')), commandOf(process.argv.slice(2)));
+  (globalThis as Record<symbol, unknown>)[CHUNK_LOADER] = (file: string) => loader.load(file);
+  loader.load(join(packageRoot, 'dist', 'ocirun.cjs'));
+}

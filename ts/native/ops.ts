@@ -1,0 +1,33 @@
+// The addon's blocking operations in two flavours: on libuv's thread pool (the library's
+// default: the event loop never blocks), or on the calling thread (the CLI's: it has nothing
+// else to do meanwhile, and it saves starting and tearing down the thread pool).
+import { native, type Native } from './index.ts';
+import type { InitHandle, NativeFailure } from './binding.js';
+
+type SpawnResult = Awaited<ReturnType<Native['spawnInit']>>;
+type ProceedResult = Awaited<ReturnType<InitHandle['proceed']>>;
+type LaunchOptions = Parameters<Native['spawnInit']>[1];
+
+export type BlockingCalls = 'thread-pool' | 'inline';
+
+export interface BlockingOps {
+  spawnInit(config: Buffer, options: LaunchOptions): Promise<SpawnResult>;
+  proceed(handle: InitHandle): Promise<ProceedResult>;
+  startContainer(stateDir: string, pid: number, startTime: number): Promise<NativeFailure | null>;
+}
+
+const threadPool: BlockingOps = {
+  spawnInit: (config, options) => native().spawnInit(config, options),
+  proceed: (handle) => handle.proceed(),
+  startContainer: (dir, pid, startTime) => native().startContainer(dir, pid, startTime),
+};
+
+const inline: BlockingOps = {
+  spawnInit: async (config, options) => native().spawnInitSync(config, options),
+  proceed: async (handle) => handle.proceedSync(),
+  startContainer: async (dir, pid, startTime) => native().startContainerSync(dir, pid, startTime),
+};
+
+export function blockingOps(mode: BlockingCalls): BlockingOps {
+  return mode === 'inline' ? inline : threadPool;
+}
