@@ -1,11 +1,13 @@
 // The lifecycle through the CLI, as container managers drive it: create, start, state, kill,
 // delete, run; output, exit codes and the pid file.
 import test from 'ava';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeBundle, type TestBundle } from '../helpers/bundle.ts';
-import { Runtime, uniqueId } from '../helpers/cli.ts';
+import { Runtime, testEnv, uniqueId } from '../helpers/cli.ts';
+import { cliPath } from '../helpers/paths.ts';
 import { isRunning, processesIn, waitFor } from '../helpers/procs.ts';
 
 let rt: Runtime;
@@ -165,4 +167,65 @@ test.serial('spec writes a default config.json and refuses to overwrite it', (t)
   t.is(again.code, 1);
   t.regex(again.stderr, /File config\.json exists\. Remove it first/);
   rmSync(dir, { recursive: true });
+});
+
+test.serial('run -d starts the container and returns, leaving it running', (t) => {
+  withArgs(['sleep', '30']);
+  const id = uniqueId();
+  const r = rt.run(['run', '-d', '-b', bundle.dir, id]);
+  t.is(r.code, 0, r.stderr);
+  t.is(rt.state(id)['status'], 'running');
+  t.is(rt.run(['delete', '--force', id]).code, 0);
+});
+
+test.serial('the container writes to the stdio create was given', (t) => {
+  withArgs(['sh', '-c', 'echo to-stdout; echo to-stderr >&2']);
+  const id = uniqueId();
+  const r = rt.run(['create', '-b', bundle.dir, id]);
+  t.is(r.code, 0);
+  t.is(r.stdout, '', 'nothing yet: the program has not run');
+  // start's stdio is not the container's: the output lands where create's went.
+  const out = join(bundle.dir, 'create-out');
+  const created = spawnSync(cliPath, ['--root', rt.root, 'create', '-b', bundle.dir, `${id}-2`], {
+    env: testEnv,
+    stdio: ['ignore', openSync(out, 'w'), openSync(`${out}.err`, 'w')],
+  });
+  t.is(created.status, 0);
+  t.is(rt.run(['start', `${id}-2`]).stdout, '');
+  t.true(waitFor(() => readFileSync(out, 'utf8') === 'to-stdout\n'));
+  t.true(waitFor(() => readFileSync(`${out}.err`, 'utf8') === 'to-stderr\n'));
+  rt.run(['delete', '--force', id]);
+  rt.run(['delete', '--force', `${id}-2`]);
+});
+
+test.serial('linux.resources are named in a warning, and the container runs', (t) => {
+  bundle.write((s) => {
+    s.process!.args = ['true'];
+    s.linux!.resources = { memory: { limit: 64 << 20 } };
+  });
+  const r = rt.run(['run', '-b', bundle.dir, uniqueId()]);
+  t.is(r.code, 0);
+  t.regex(r.stderr, /level=warning msg="linux\.resources \(memory\) not applied: this version of ocirun does not manage cgroups yet"/);
+});
+
+test.serial('a create that died before writing any state is removed by delete --force', (t) => {
+  const id = uniqueId();
+  mkdirSync(join(rt.root, id));
+  t.false(rt.run(['list', '-q']).stdout.includes(id), 'a bare directory is not a container');
+  t.is(rt.run(['delete', '--force', id]).code, 0);
+  t.false(existsSync(join(rt.root, id)));
+});
+
+test.serial('a create that died after the init was ready: delete kills the init', (t) => {
+  withArgs(['sleep', '30']);
+  const id = uniqueId();
+  t.is(rt.run(['create', '-b', bundle.dir, id]).code, 0);
+  const pid = Number(rt.state(id)['pid']);
+  // Rewind the record to what a creator killed just before its last write leaves behind.
+  const file = join(rt.root, id, 'state.json');
+  const record = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  writeFileSync(file, JSON.stringify({ ...record, phase: 'creating', creator: { pid: 999999999, startTime: 1 } }));
+  t.is(rt.state(id)['status'], 'stopped', 'its creator is gone');
+  t.is(rt.run(['delete', id]).code, 0);
+  t.true(waitFor(() => !isRunning(pid)), 'the init did not outlive its state');
 });
