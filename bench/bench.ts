@@ -1,6 +1,7 @@
 // The CLI benchmark: `run` of /bin/true, and each phase (create, start, state, delete), for
 // ocirun, runc and crun side by side in one run, with `node -e 0` as the floor under ocirun.
-// Prints medians and ratios. Run as root: node bench/bench.ts [--runs N] [--warmup N] [--only ocirun,runc]
+// Prints medians and ratios. Run as root:
+//   node bench/bench.ts [--runs N] [--rounds N] [--warmup N] [--only ocirun,runc]
 //
 // Every runtime runs the same bundle. crun 1.8 refuses this machine's hybrid cgroup layout, so
 // its worker runs in a private mount namespace with the cgroup2 mount hidden (affects nothing
@@ -120,7 +121,16 @@ function main(): void {
     const results: Partial<Record<Runtime, Samples>> = {};
     const only = arg('--only', '');
     const runtimes = (['ocirun', 'runc', 'crun'] as Runtime[]).filter((rt) => (!only || only.split(',').includes(rt)) && installed(rt));
-    for (const rt of runtimes) results[rt] = runWorker(rt, b.dir, runs, warmup);
+    // Rounds alternate the runtimes, so that the machine's drift spreads over all of them.
+    const rounds = Math.max(1, Math.min(runs, Number(arg('--rounds', '5'))));
+    for (let round = 0; round < rounds; round++) {
+      const n = Math.floor(runs / rounds) + (round < runs % rounds ? 1 : 0);
+      for (const rt of runtimes) {
+        const samples = runWorker(rt, b.dir, n, round === 0 ? warmup : 1);
+        const into = (results[rt] ??= {});
+        for (const [phase, xs] of Object.entries(samples) as [Phase, number[]][]) (into[phase] ??= []).push(...xs);
+      }
+    }
 
     const floor = median(results.ocirun?.['node -e 0']);
     console.log(`ocirun benchmark: /bin/true in a busybox bundle, ${runs} runs each after ${warmup} warm-up, medians in ms`);

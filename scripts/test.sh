@@ -7,10 +7,12 @@ scripts/setup.sh --for-tests
 source scripts/env.sh
 npm run build
 # The generated binding types are committed; a build that changes them means they are stale.
-git diff --exit-code -- ts/native/binding.d.ts >/dev/null 2>&1 || {
+if ! git diff --quiet -- ts/native/binding.d.ts 2>/dev/null; then
   echo "test: ts/native/binding.d.ts changed when built; commit the regenerated file" >&2
-  [[ -n "${CI:-}" ]] && exit 1
-}
+  if [[ -n "${CI:-}" ]]; then exit 1; fi
+fi
+cargo clippy --quiet -p ocirun-core --all-targets -- -D warnings
+cargo clippy --quiet -p ocirun-node -- -D warnings
 cargo test --workspace --quiet
 npm run typecheck
 npx ava "$@"

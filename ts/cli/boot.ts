@@ -8,7 +8,7 @@
 // file, made on the command's first run. Caches live in the package's dist/.code-cache, which
 // must be owned by this user or root and closed to others: cached code runs with ocirun's
 // privileges.
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -90,9 +90,21 @@ class CachedLoader {
         const tmp = `${file}.${process.pid}`;
         writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
         renameSync(tmp, file);
+        this.#prune(file);
       } catch {
         // A cache is an optimisation; without one the next run compiles as usual.
       }
+    }
+  }
+
+  /** Removes this command's caches of earlier builds of the same file. */
+  #prune(current: string): void {
+    const name = basename(current);
+    const parts = name.split('-');
+    const file = parts.slice(2, -3).join('-');
+    const suffix = `-${this.#command}.v8`;
+    for (const entry of readdirSync(dirname(current))) {
+      if (entry !== name && entry.endsWith(suffix) && entry.includes(`-${file}-`)) rmSync(join(dirname(current), entry), { force: true });
     }
   }
 }

@@ -46,14 +46,14 @@ fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions) -> Result<exec::Exec
         other => return Err(protocol_failure(format!("expected proceed, got {other:?}"))),
     }
     let process = spec.process.as_ref().ok_or_else(|| protocol_failure("config.json has no process"))?;
-    let linux = spec.linux.clone().unwrap_or_default();
+    let linux = spec.linux();
     // Neither a name nor dumpability matters to the container; both keep other processes
     // (a later exec included) away from this one's memory and descriptors.
     let _ = sysproc::set_name(INIT_COMM);
     let _ = sysproc::set_dumpable(false);
     let caller_umask = sysproc::umask(0);
 
-    namespaces::unshare_cgroup(&linux).map_err(failed)?;
+    namespaces::unshare_cgroup(linux).map_err(failed)?;
     if let Some(adj) = process.oom_score_adj {
         write_oom_score_adj(adj).map_err(failed)?;
     }

@@ -24,8 +24,8 @@ pub fn run(ch: &mut Channel) -> Result<(), Failure> {
         detail: format!("config.json: {e}"),
     })?;
     let state_dir = open_state_dir(&options)?;
-    let linux = spec.linux.clone().unwrap_or_default();
-    match namespaces::enter(&linux).map_err(|e| e.to_failure())? {
+    let linux = spec.linux();
+    match namespaces::enter(linux).map_err(|e| e.to_failure())? {
         Forked::Parent(pid) => {
             let sent = ch.send(&FromInit::InitPid { pid });
             process::exit_now(if sent.is_ok() { 0 } else { 1 });

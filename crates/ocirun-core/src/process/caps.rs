@@ -158,7 +158,7 @@ mod tests {
     #[test]
     fn a_capability_the_runtime_lacks_is_a_warning_not_a_bit() {
         let c = Capabilities { bounding: caps(&["CAP_KILL", "CAP_SYS_RESOURCE"]), ..Default::default() };
-        let grantable = u64::MAX & !(1 << 24);
+        let grantable = !(1u64 << 24);
         let r = resolve(&c, grantable, 40);
         assert_eq!(r.bounding, 1 << 5);
         assert_eq!(r.warnings.len(), 1);

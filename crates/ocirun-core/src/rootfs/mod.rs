@@ -24,7 +24,7 @@ use crate::spec::{NamespaceType, Spec};
 /// Everything done while the host's file system is still reachable, up to and including the
 /// switch of root. Afterwards "/" is the container's root.
 pub fn prepare(spec: &Spec, opts: &InitOptions) -> Result<(), RootfsError> {
-    let linux = spec.linux.clone().unwrap_or_default();
+    let linux = spec.linux();
     let rootfs_propagation = linux.rootfs_propagation.as_deref();
     propagation::isolate_from_host(rootfs_propagation)?;
     propagation::bind_rootfs(&opts.rootfs)?;
@@ -60,7 +60,7 @@ pub fn prepare(spec: &Spec, opts: &InitOptions) -> Result<(), RootfsError> {
 /// Read-only paths, masked paths and the read-only root: done after sysctl, which writes
 /// through /proc/sys before it is made read-only.
 pub fn finalize(spec: &Spec) -> Result<(), RootfsError> {
-    let linux = spec.linux.clone().unwrap_or_default();
+    let linux = spec.linux();
     let root = RootDir::open(Path::new("/")).map_err(|errno| RootfsError::OpenRootfs { path: "/".into(), errno })?;
     for p in &linux.readonly_paths {
         paths::make_readonly(&root, Path::new(p))?;

@@ -34,6 +34,15 @@ pub struct Spec {
     pub linux: Option<Linux>,
 }
 
+static NO_LINUX: std::sync::LazyLock<Linux> = std::sync::LazyLock::new(Linux::default);
+
+impl Spec {
+    /// The `linux` section, or an empty one when the config has none.
+    pub fn linux(&self) -> &Linux {
+        self.linux.as_ref().unwrap_or(&NO_LINUX)
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Root {
