@@ -2,7 +2,7 @@
 import { userInfo } from 'node:os';
 import { ContainerNotFoundError, SystemError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log/index.ts';
-import { native, toError, type InitHandle } from '../native/index.ts';
+import { type DirLock, native, toError, type InitHandle } from '../native/index.ts';
 import { type BlockingCalls, blockingOps } from '../native/ops.ts';
 import { bundleFromConfig, loadBundle, type Bundle } from '../spec/load.ts';
 import { Container, type ContainerState, type RuntimeContext } from './container.ts';
@@ -67,8 +67,9 @@ export class Factory {
     const store = this.#ctx.store;
     const dir = store.createDir(id);
     let handle: InitHandle | undefined;
-    const lock = await store.lock(id);
+    let lock: DirLock | undefined;
     try {
+      lock = await store.lock(id);
       const self = native().processStat(process.pid);
       const record: ContainerRecord = {
         version: 1,
@@ -132,7 +133,7 @@ export class Factory {
       store.remove(id);
       throw e;
     } finally {
-      lock.release();
+      lock?.release();
     }
   }
 
