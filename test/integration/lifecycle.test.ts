@@ -198,16 +198,6 @@ test.serial('the container writes to the stdio create was given', (t) => {
   rt.run(['delete', '--force', `${id}-2`]);
 });
 
-test.serial('linux.resources are named in a warning, and the container runs', (t) => {
-  bundle.write((s) => {
-    s.process!.args = ['true'];
-    s.linux!.resources = { memory: { limit: 64 << 20 } };
-  });
-  const r = rt.run(['run', '-b', bundle.dir, uniqueId()]);
-  t.is(r.code, 0);
-  t.regex(r.stderr, /level=warning msg="linux\.resources \(memory\) not applied: this version of ocirun does not manage cgroups yet"/);
-});
-
 test.serial('a create that died before writing any state is removed by delete --force', (t) => {
   const id = uniqueId();
   mkdirSync(join(rt.root, id));

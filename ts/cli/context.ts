@@ -29,7 +29,12 @@ export class CliContext {
 
   get factory(): Factory {
     // A CLI call does one thing at a time: blocking calls run inline.
-    this.#factory ??= new Factory({ root: this.globals.root, logger: this.logger, blockingCalls: 'inline' });
+    this.#factory ??= new Factory({
+      root: this.globals.root,
+      logger: this.logger,
+      blockingCalls: 'inline',
+      systemdCgroup: !!this.globals.systemdCgroup,
+    });
     return this.#factory;
   }
 

@@ -94,6 +94,66 @@ const COMMANDS: { names: string[]; define: (program: Command, lazy: Lazy) => voi
         .action(lazy(async () => (await import('./kill.ts')).kill as Action)),
   },
   {
+    names: ['pause'],
+    define: (p, lazy) =>
+      p
+        .command('pause <container-id>')
+        .description('pause suspends all processes inside the container')
+        .action(lazy(async () => (await import('./pause.ts')).pause as Action)),
+  },
+  {
+    names: ['resume'],
+    define: (p, lazy) =>
+      p
+        .command('resume <container-id>')
+        .description('resumes all processes that have been previously paused')
+        .action(lazy(async () => (await import('./pause.ts')).resume as Action)),
+  },
+  {
+    names: ['update'],
+    define: (p, lazy) =>
+      p
+        .command('update <container-id>')
+        .description('update container resource constraints')
+        .option('-r, --resources <file>', "path to a file with the linux.resources to update, or '-' for stdin")
+        .option('--blkio-weight <n>', 'per cgroup block IO weight, from 10 to 1000')
+        .option('--cpu-period <usecs>', 'CPU CFS period to be used for hardcapping')
+        .option('--cpu-quota <usecs>', 'CPU CFS hardcap limit: allowed CPU time in a given period')
+        .option('--cpu-share <n>', 'CPU shares (relative weight vs. other containers)')
+        .option('--cpu-shares <n>', 'an alias of --cpu-share')
+        .option('--cpu-rt-period <usecs>', 'CPU realtime period to be used for hardcapping')
+        .option('--cpu-rt-runtime <usecs>', 'CPU realtime hardcap limit')
+        .option('--cpuset-cpus <list>', 'CPU(s) to use')
+        .option('--cpuset-mems <list>', 'memory node(s) to use')
+        .option('--memory <bytes>', 'memory limit (k, m, g suffixes allowed)')
+        .option('--memory-reservation <bytes>', 'memory reservation or soft limit')
+        .option('--memory-swap <bytes>', "total memory usage (memory + swap); '-1' for unlimited swap")
+        .option('--pids-limit <n>', 'maximum number of pids allowed in the container')
+        .option('--l3-cache-schema <schema>', 'Intel RDT/CAT L3 cache schema (not supported)')
+        .option('--mem-bw-schema <schema>', 'Intel RDT/MBA memory bandwidth schema (not supported)')
+        .action(lazy(async () => (await import('./update.ts')).update as Action)),
+  },
+  {
+    names: ['ps'],
+    define: (p, lazy) =>
+      p
+        .command('ps <container-id> [ps-options...]')
+        .description('ps displays the processes running inside a container')
+        .option('-f, --format <format>', 'select one of: table or json', 'table')
+        .passThroughOptions()
+        .action(lazy(async () => (await import('./ps.ts')).ps as Action)),
+  },
+  {
+    names: ['events'],
+    define: (p, lazy) =>
+      p
+        .command('events <container-id>')
+        .description('display container events such as OOM notifications and resource usage statistics')
+        .option('--interval <duration>', 'set the stats collection interval', '5s')
+        .option('--stats', "display the container's stats then exit")
+        .action(lazy(async () => (await import('./events.ts')).events as Action)),
+  },
+  {
     names: ['delete', 'rm'],
     define: (p, lazy) =>
       p
@@ -130,8 +190,9 @@ function build(onAction: OnAction, only: string | undefined): Command {
     .option('--log <file>', 'set the log file to write ocirun logs to (default is stderr)')
     .addOption(new Option('--log-format <format>', 'set the log format').choices(['text', 'json']).default('text'))
     .option('--debug', 'enable debug logging')
-    .option('--systemd-cgroup', 'enable systemd cgroup support (cgroups are not managed by this version)')
+    .option('--systemd-cgroup', 'use the systemd cgroup driver (refused: only the cgroupfs driver is supported)')
     .version(versionText(), '-v, --version', 'print the version')
+    .enablePositionalOptions()
     .exitOverride();
   const lazy: Lazy =
     (load) =>
@@ -156,9 +217,6 @@ export async function main(argv: string[]): Promise<number> {
     commandName = cmd.name();
     const globals = cmd.optsWithGlobals() as GlobalOptions;
     ctx = new CliContext(globals);
-    if (globals.systemdCgroup) {
-      ctx.logger.warn('--systemd-cgroup: this version of ocirun does not manage cgroups; the flag has no effect');
-    }
     const action = await load();
     const result = await (action as (...a: unknown[]) => unknown)(ctx, ...args, cmd.opts());
     if (typeof result === 'number') exitCode = result;

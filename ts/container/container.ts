@@ -6,7 +6,7 @@ import type { Logger } from '../log/index.ts';
 import { native, toError } from '../native/index.ts';
 import type { BlockingOps } from '../native/ops.ts';
 import { OCI_VERSION } from '../spec/defaults.ts';
-import { containerPids } from './processes.ts';
+import type { LinuxResources } from '../spec/types.ts';
 import { parseSignal } from './signals.ts';
 import { type ContainerRecord, FIFO_FILE, type ProcessRef, type StateStore } from './state-store.ts';
 import { deriveStatus, isAlive, type Status, transitions } from './status.ts';
@@ -69,11 +69,19 @@ export class Container {
 
   #status(record: ContainerRecord): Status {
     const n = native();
+    const paths = record.cgroupPaths;
     return deriveStatus(record, {
       init: record.init ? n.processStat(record.init.pid) : null,
       creator: n.processStat(record.creator.pid),
       fifoExists: this.#ctx.store.fifoExists(record.id),
+      frozen: () => !!paths && n.cgroupFrozen(JSON.stringify(paths)),
     });
+  }
+
+  /** The container's cgroup paths as the addon takes them. */
+  #cgroups(record: ContainerRecord): string {
+    if (!record.cgroupPaths) throw new InvalidStateError(this.id, 'unknown', 'cgroups', 'the container has no cgroups recorded');
+    return JSON.stringify(record.cgroupPaths);
   }
 
   #toState(record: ContainerRecord, status: Status): ContainerState {
@@ -128,13 +136,8 @@ export class Container {
       const init = record.init;
       if (!init) return;
       if (opts.all) {
-        for (const pid of containerPids(init.pid)) {
-          try {
-            process.kill(pid, sig);
-          } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
-          }
-        }
+        const failure = native().cgroupKill(this.#cgroups(record), sig);
+        if (failure) throw toError(failure, 'signal the container\'s processes');
         return;
       }
       const res = native().signalProcess(init.pid, init.startTime, sig);
@@ -152,7 +155,11 @@ export class Container {
       transitions.delete(this.id, status, !!opts.force);
       // A create that died after its init was ready leaves a live init behind a "stopped"
       // record: whatever the status says, a live init is killed before its state goes.
-      if (status !== 'stopped' || this.#initAlive(record)) await this.#killAndWait(record);
+      if (status !== 'stopped' || this.#initAlive(record)) await this.#killAndWait(record, status === 'paused');
+      if (record.cgroupPaths) {
+        const failure = await this.#ctx.ops.cgroupDestroy(JSON.stringify(record.cgroupPaths));
+        if (failure) throw toError(failure, 'remove the container\'s cgroups');
+      }
       this.#ctx.store.remove(this.id);
       this.#ctx.log.child(this.id).debug('deleted');
     });
@@ -162,19 +169,17 @@ export class Container {
     return !!record.init && isAlive(record.init, native().processStat(record.init.pid));
   }
 
-  async #killAndWait(record: ContainerRecord): Promise<void> {
+  async #killAndWait(record: ContainerRecord, paused: boolean): Promise<void> {
     const init = record.init;
     if (!init) return;
     const n = native();
-    const pids = containerPids(init.pid).filter((p) => p !== init.pid);
     const res = n.signalProcess(init.pid, init.startTime, 9);
     if (res.failure) throw toError(res.failure, 'kill the container init');
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 9);
-      } catch {
-        // Already gone with its PID namespace.
-      }
+    if (record.cgroupPaths) {
+      // Processes outside the init's PID namespace (a shared one) go with the cgroup; a frozen
+      // cgroup must thaw for SIGKILL to land.
+      n.cgroupKill(JSON.stringify(record.cgroupPaths), 9);
+      if (paused) await n.cgroupFreeze(JSON.stringify(record.cgroupPaths), false);
     }
     if (this.#isParent) {
       await n.waitChild(init.pid);
@@ -183,6 +188,72 @@ export class Container {
     if (!(await n.waitExited(init.pid, init.startTime, KILL_TIMEOUT_MS))) {
       throw new SystemError('ETIMEDOUT', 'ETIMEDOUT', `container init ${init.pid} did not exit after SIGKILL`);
     }
+  }
+
+  /** Freezes every process of the container. */
+  async pause(): Promise<void> {
+    await this.#locked(async (record, status) => {
+      transitions.pause(this.id, status);
+      const failure = await native().cgroupFreeze(this.#cgroups(record), true);
+      if (failure) throw toError(failure, 'pause');
+    });
+  }
+
+  /** Thaws a paused container. */
+  async resume(): Promise<void> {
+    await this.#locked(async (record, status) => {
+      transitions.resume(this.id, status);
+      const failure = await native().cgroupFreeze(this.#cgroups(record), false);
+      if (failure) throw toError(failure, 'resume');
+    });
+  }
+
+  /**
+   * Changes the container's resources: what `update` sets replaces the current value, the
+   * rest stays (runc's semantics). Checked against the host before anything is written.
+   * Returns the warnings (settings accepted without effect).
+   */
+  async update(update: LinuxResources): Promise<string[]> {
+    return this.#locked((record, status) => {
+      transitions.update(this.id, status);
+      const devices = this.#ctx.store.readConfig(this.id).linux?.devices ?? [];
+      const res = native().cgroupUpdate(
+        this.#cgroups(record),
+        JSON.stringify(record.resources ?? {}),
+        JSON.stringify(update),
+        JSON.stringify(devices),
+      );
+      if (res.failure) throw toError(res.failure, 'update');
+      record.resources = JSON.parse(res.resources) as LinuxResources;
+      this.#ctx.store.write(record);
+      return res.warnings;
+    });
+  }
+
+  /** The pids of the container's processes (as the host sees them). */
+  async processes(): Promise<number[]> {
+    const record = this.#ctx.store.read(this.id);
+    const status = this.#status(record);
+    if (status === 'stopped') throw new InvalidStateError(this.id, status, 'ps', 'container is not running');
+    const res = native().cgroupPids(this.#cgroups(record));
+    if (res.failure) throw toError(res.failure, 'list the container\'s processes');
+    return res.pids;
+  }
+
+  /** Resource usage, in runc's stats shape. */
+  async stats(): Promise<Record<string, unknown>> {
+    const record = this.#ctx.store.read(this.id);
+    const res = native().cgroupStats(this.#cgroups(record));
+    if (res.failure) throw toError(res.failure, 'read the container\'s stats');
+    return JSON.parse(res.json) as Record<string, unknown>;
+  }
+
+  /** Resolves at the next OOM kill in the container ("oom"), or when its cgroup goes ("gone"). */
+  async nextOom(timeoutMs = -1): Promise<'oom' | 'gone' | 'timeout'> {
+    const record = this.#ctx.store.read(this.id);
+    const res = await native().cgroupWaitOom(this.#cgroups(record), timeoutMs);
+    if (res.failure) throw toError(res.failure, 'watch for OOM kills');
+    return res.event as 'oom' | 'gone' | 'timeout';
   }
 
   /**

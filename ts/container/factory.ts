@@ -8,7 +8,7 @@ import { bundleFromConfig, loadBundle, type Bundle } from '../spec/load.ts';
 import { Container, type ContainerState, type RuntimeContext } from './container.ts';
 import { DEFAULT_ROOT } from './defaults.ts';
 import { validateId } from './ids.ts';
-import { type ContainerRecord, StateStore } from './state-store.ts';
+import { type CgroupPaths, type ContainerRecord, StateStore } from './state-store.ts';
 
 
 export interface FactoryOptions {
@@ -20,6 +20,8 @@ export interface FactoryOptions {
    * pool (the default; the event loop stays free), or inline on the calling thread.
    */
   blockingCalls?: BlockingCalls;
+  /** Ask for the systemd cgroup driver (runc's --systemd-cgroup). */
+  systemdCgroup?: boolean;
 }
 
 export interface CreateOptions {
@@ -44,9 +46,11 @@ export { DEFAULT_ROOT };
 export class Factory {
   readonly root: string;
   readonly #ctx: RuntimeContext;
+  readonly #systemdCgroup: boolean;
 
   constructor(opts: FactoryOptions = {}) {
     this.root = opts.root ?? DEFAULT_ROOT;
+    this.#systemdCgroup = !!opts.systemdCgroup;
     this.#ctx = {
       store: new StateStore(this.root),
       log: opts.logger ?? silentLogger,
@@ -63,7 +67,13 @@ export class Factory {
     validateId(id);
     const bundle: Bundle = opts.config ? bundleFromConfig(opts.bundle, opts.config) : loadBundle(opts.bundle);
     const log = this.#ctx.log.child(id);
-    for (const w of bundle.warnings) log.warn(w);
+    // Everything about cgroups that can be refused is refused before anything exists.
+    const n = native();
+    const check = n.checkCgroups(bundle.raw, id, this.#systemdCgroup);
+    if (check.failure) throw toError(check.failure);
+    for (const w of check.warnings) log.warn(w);
+    const plan = n.planCgroups(bundle.raw, id);
+    if (plan.failure) throw toError(plan.failure);
     const store = this.#ctx.store;
     const dir = store.createDir(id);
     let handle: InitHandle | undefined;
@@ -81,10 +91,14 @@ export class Factory {
         annotations: bundle.spec.annotations ?? {},
         phase: 'creating',
         creator: { pid: process.pid, startTime: self?.startTime ?? 0 },
+        cgroupPaths: JSON.parse(plan.paths) as CgroupPaths,
+        resources: bundle.spec.linux?.resources ?? {},
       };
-      // No state.json yet: until the init's pid is recorded, a crash leaves either a bare
-      // directory (delete --force removes it) or an init that dies on its own, since it
-      // stops at its next message to a creator that is gone.
+      // The cgroups are recorded before they exist, so that a create that dies from here on
+      // leaves a state delete --force can clean up (an init left without its creator dies
+      // at its next message to it).
+      store.writeConfig(id, bundle.raw);
+      store.write(record, { syncDir: false });
       const fifoFailure = native().makeExecFifo(dir);
       if (fifoFailure) throw toError(fifoFailure, 'create exec.fifo');
       // The init starts on a worker thread while this one keeps the config.
@@ -94,18 +108,16 @@ export class Factory {
         rootfs: bundle.rootfs,
         stateDir: dir,
         noPivot: !!opts.noPivot,
+        cgroupPaths: plan.paths,
       });
-      try {
-        store.writeConfig(id, bundle.raw);
-      } finally {
-        handle = (await spawning).handle ?? undefined;
-      }
       const spawned = await spawning;
+      handle = spawned.handle ?? undefined;
       if (spawned.failure || !spawned.handle) {
         throw spawned.failure ? toError(spawned.failure) : new SystemError('ESPAWN', undefined, 'the init did not start');
       }
       const init = spawned.handle;
       record.init = { pid: init.pid, startTime: init.startTime };
+      record.cgroupPaths = JSON.parse(init.cgroupPaths) as CgroupPaths;
       // The init sets the container up while this thread records its pid.
       const proceeding = this.#ctx.ops.proceed(init);
       try {

@@ -16,12 +16,24 @@ import {
 import { join } from 'node:path';
 import { ContainerExistsError, ContainerNotFoundError, SystemError } from '../errors.ts';
 import { native, toError, type DirLock } from '../native/index.ts';
+import type { LinuxResources, Spec } from '../spec/types.ts';
 import { validateId } from './ids.ts';
 
 /** A process, identified across pid reuse by its start time. */
 export interface ProcessRef {
   pid: number;
   startTime: number;
+}
+
+/** Where a container's cgroups are, as the addon reports them. */
+export interface CgroupPaths {
+  /** The container's directory in each v1 hierarchy ("cpu", "name=systemd", ...). */
+  v1: Record<string, string>;
+  unifiedMountpoint?: string | null;
+  /** The container's cgroup v2 directory. */
+  unified?: string | null;
+  /** The directories this container created, removed with it. */
+  created: string[];
 }
 
 /** What state.json holds. */
@@ -40,6 +52,10 @@ export interface ContainerRecord {
   creator: ProcessRef;
   /** The container's init, once it exists. */
   init?: ProcessRef;
+  /** The container's cgroups, recorded before they are created. */
+  cgroupPaths?: CgroupPaths;
+  /** linux.resources as they apply now: the config's, changed by updates. */
+  resources?: LinuxResources;
 }
 
 export const STATE_FILE = 'state.json';
@@ -131,6 +147,11 @@ export class StateStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
+  }
+
+  /** The config the container was created from. */
+  readConfig(id: string): Spec {
+    return JSON.parse(readFileSync(join(this.dir(id), CONFIG_FILE), 'utf8')) as Spec;
   }
 
   fifoExists(id: string): boolean {

@@ -4,7 +4,7 @@ import { InvalidStateError } from '../errors.ts';
 import type { ProcessStat } from '../native/index.ts';
 import type { ContainerRecord, ProcessRef } from './state-store.ts';
 
-export type Status = 'creating' | 'created' | 'running' | 'stopped';
+export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
 /** The name the init shows in /proc/PID/comm until it executes the container's program. */
 export const INIT_COMM = 'ocirun-init';
@@ -18,6 +18,8 @@ export interface StatusFacts {
   init: ProcessStat | null;
   creator: ProcessStat | null;
   fifoExists: boolean;
+  /** Whether the container's cgroup is frozen; asked only of a running container. */
+  frozen?: () => boolean;
 }
 
 export function deriveStatus(record: ContainerRecord, facts: StatusFacts): Status {
@@ -28,7 +30,7 @@ export function deriveStatus(record: ContainerRecord, facts: StatusFacts): Statu
   }
   if (!isAlive(record.init, facts.init)) return 'stopped';
   if (facts.fifoExists && facts.init?.comm === INIT_COMM) return 'created';
-  return 'running';
+  return facts.frozen?.() ? 'paused' : 'running';
 }
 
 /** The status checks of each operation, with runc's messages. */
@@ -44,8 +46,21 @@ export const transitions = {
     throw new InvalidStateError(id, status, 'start', message);
   },
   kill(id: string, status: Status): void {
-    if (status === 'created' || status === 'running') return;
+    if (status === 'created' || status === 'running' || status === 'paused') return;
     throw new InvalidStateError(id, status, 'kill', 'container not running');
+  },
+  pause(id: string, status: Status): void {
+    if (status === 'running') return;
+    const message = status === 'paused' ? 'container already paused' : 'container not running';
+    throw new InvalidStateError(id, status, 'pause', message);
+  },
+  resume(id: string, status: Status): void {
+    if (status === 'paused') return;
+    throw new InvalidStateError(id, status, 'resume', 'container not paused');
+  },
+  update(id: string, status: Status): void {
+    if (status === 'created' || status === 'running' || status === 'paused') return;
+    throw new InvalidStateError(id, status, 'update', 'container not running');
   },
   delete(id: string, status: Status, force: boolean): void {
     if (status === 'stopped' || status === 'created' || force) return;

@@ -15,6 +15,8 @@ export declare class InitHandle {
   get pid(): number
   /** Its start time (clock ticks after boot), which identifies it across pid reuse. */
   get startTime(): number
+  /** Where the container's cgroups are (JSON, as ocirun stores it in state.json). */
+  get cgroupPaths(): string
   /**
    * Lets the init set the container up; resolves when it waits on exec.fifo, or with the
    * failure (the init is then killed and reaped).
@@ -29,6 +31,51 @@ export declare class InitHandle {
    * init stays a child of this process until it exits.
    */
   release(): void
+}
+
+/** Removes the container's cgroups, killing what is left in them. */
+export declare function cgroupDestroy(pathsJson: string): Promise<NativeFailure | null>
+
+/** cgroupDestroy, blocking the calling thread (for the CLI). */
+export declare function cgroupDestroySync(pathsJson: string): NativeFailure | null
+
+/** Freezes or thaws a container (pause, resume). */
+export declare function cgroupFreeze(pathsJson: string, frozen: boolean): Promise<NativeFailure | null>
+
+/** Whether the container's cgroup is frozen (paused); false when it cannot tell. */
+export declare function cgroupFrozen(pathsJson: string): boolean
+
+/** Signals every process in the container's cgroup. */
+export declare function cgroupKill(pathsJson: string, signal: number): NativeFailure | null
+
+/** The processes in the container's cgroup. */
+export declare function cgroupPids(pathsJson: string): PidsResult
+
+export declare function cgroupStats(pathsJson: string): StatsResult
+
+/**
+ * `update`: lays `update_json` over the container's current resources (runc's semantics:
+ * what the update sets replaces, the rest stays), checks the result against this host, and
+ * applies it. Device rules are rebuilt with `devices_json`, the config's linux.devices.
+ */
+export declare function cgroupUpdate(pathsJson: string, currentJson: string, updateJson: string, devicesJson: string): UpdateResult
+
+/**
+ * Waits for the next OOM kill in the container's memory cgroup (at most timeoutMs; < 0
+ * forever).
+ */
+export declare function cgroupWaitOom(pathsJson: string, timeoutMs: number): Promise<OomResult>
+
+/** Checks config.json's cgroup settings against this host before anything is created. */
+export declare function checkCgroups(config: Buffer, id: string, systemd: boolean): CheckResult
+
+/** Checks a resources block (the merged result of an update) against this host. */
+export declare function checkResources(resourcesJson: string): CheckResult
+
+export interface CheckResult {
+  /** Settings accepted without effect (deprecated ones). */
+  warnings: Array<string>
+  failure?: NativeFailure
 }
 
 export interface ExitResult {
@@ -51,6 +98,8 @@ export interface LaunchOptions {
   /** The container's state directory (holds exec.fifo). */
   stateDir: string
   noPivot: boolean
+  /** The planned cgroups (planCgroups' JSON). */
+  cgroupPaths: string
 }
 
 /** Waits for the lock on a directory. */
@@ -75,6 +124,29 @@ export interface NativeFailure {
   step?: string
   /** The errno's name ("EPERM") when a syscall failed. */
   errno?: string
+}
+
+export interface OomResult {
+  /** "oom", "gone" (the cgroup was removed) or "timeout". */
+  event: string
+  failure?: NativeFailure
+}
+
+export interface PidsResult {
+  pids: Array<number>
+  failure?: NativeFailure
+}
+
+/** Plans the container's cgroups; nothing is created. */
+export declare function planCgroups(config: Buffer, id: string): PlanResult
+
+export interface PlanResult {
+  /**
+   * Where the container's cgroups go (JSON, as stored in state.json), with the directories
+   * creating them would make.
+   */
+  paths: string
+  failure?: NativeFailure
 }
 
 export interface ProceedResult {
@@ -125,11 +197,24 @@ export declare function startContainer(stateDir: string, pid: number, startTime:
 /** startContainer, blocking the calling thread (for the CLI). */
 export declare function startContainerSync(stateDir: string, pid: number, startTime: number): NativeFailure | null
 
+export interface StatsResult {
+  /** runc's stats JSON (the "data" of a stats event). */
+  json: string
+  failure?: NativeFailure
+}
+
 /**
  * Takes the lock on a directory if it is free, without waiting: the common, uncontended
  * case costs no trip to the thread pool.
  */
 export declare function tryLockDir(path: string): LockResult
+
+export interface UpdateResult {
+  /** The container's resources after the update (JSON), to store. */
+  resources: string
+  warnings: Array<string>
+  failure?: NativeFailure
+}
 
 /** Waits for a child of this process (a container init made by this process) and reaps it. */
 export declare function waitChild(pid: number): Promise<ExitResult>

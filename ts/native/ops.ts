@@ -14,18 +14,21 @@ export interface BlockingOps {
   spawnInit(config: Buffer, options: LaunchOptions): Promise<SpawnResult>;
   proceed(handle: InitHandle): Promise<ProceedResult>;
   startContainer(stateDir: string, pid: number, startTime: number): Promise<NativeFailure | null>;
+  cgroupDestroy(pathsJson: string): Promise<NativeFailure | null>;
 }
 
 const threadPool: BlockingOps = {
   spawnInit: (config, options) => native().spawnInit(config, options),
   proceed: (handle) => handle.proceed(),
   startContainer: (dir, pid, startTime) => native().startContainer(dir, pid, startTime),
+  cgroupDestroy: (paths) => native().cgroupDestroy(paths),
 };
 
 const inline: BlockingOps = {
   spawnInit: async (config, options) => native().spawnInitSync(config, options),
   proceed: async (handle) => handle.proceedSync(),
   startContainer: async (dir, pid, startTime) => native().startContainerSync(dir, pid, startTime),
+  cgroupDestroy: async (paths) => native().cgroupDestroySync(paths),
 };
 
 export function blockingOps(mode: BlockingCalls): BlockingOps {

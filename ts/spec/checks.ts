@@ -131,23 +131,3 @@ export function checkSpec(spec: Spec): OciRunError | null {
   }
   return null;
 }
-
-/**
- * What a valid config asks for that this version applies only partly, as warnings: cgroup
- * limits arrive with the cgroups issue, until then they are named, not applied.
- */
-export function specWarnings(spec: Spec): string[] {
-  const warnings: string[] = [];
-  const resources = spec.linux?.resources ?? {};
-  const fields = Object.keys(resources).filter((k) => {
-    const v = (resources as Record<string, unknown>)[k];
-    return v !== undefined && !(Array.isArray(v) && v.length === 0);
-  });
-  if (fields.length > 0) {
-    warnings.push(`linux.resources (${fields.join(', ')}) not applied: this version of ocirun does not manage cgroups yet`);
-  }
-  if (spec.linux?.cgroupsPath) {
-    warnings.push(`linux.cgroupsPath ${JSON.stringify(spec.linux.cgroupsPath)} not applied: this version of ocirun does not manage cgroups yet`);
-  }
-  return warnings;
-}

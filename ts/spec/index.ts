@@ -2,4 +2,4 @@
 export { defaultSpec, rootlessSpec, OCI_VERSION } from './defaults.ts';
 export { loadBundle, bundleFromConfig, type Bundle } from './load.ts';
 export { parseConfig, schemaError } from './validate.ts';
-export { checkSpec, specWarnings } from './checks.ts';
+export { checkSpec } from './checks.ts';

@@ -3,7 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, type OciRunError } from '../errors.ts';
-import { checkSpec, specWarnings } from './checks.ts';
+import { checkSpec } from './checks.ts';
 import type { Spec } from './types.ts';
 import { parseConfig } from './validate.ts';
 
@@ -15,8 +15,6 @@ export interface Bundle {
   /** config.json exactly as read. */
   raw: Buffer;
   spec: Spec;
-  /** What is valid but not fully applied by this version. */
-  warnings: string[];
 }
 
 function fsError(e: unknown): string {
@@ -39,7 +37,7 @@ export function bundleFromConfig(dir: string, raw: Buffer): Bundle {
     throw new ConfigError('root.path', `${rootfs} ${fsError(e)}`);
   }
   if (!isDir) throw new ConfigError('root.path', `${rootfs} is not a directory`);
-  return { dir: abs, rootfs, raw, spec, warnings: specWarnings(spec) };
+  return { dir: abs, rootfs, raw, spec };
 }
 
 /** Reads and validates BUNDLE/config.json. */

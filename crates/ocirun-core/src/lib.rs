@@ -7,6 +7,7 @@
 //! - [`sys`]: the only place with `unsafe`: thin wrappers around syscalls.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod cgroups;
 pub mod init;
 pub mod launcher;
 pub mod namespaces;

@@ -36,12 +36,18 @@ pub enum NamespaceError {
     Unsupported { kind: &'static str },
     #[error("a mount namespace is required: the root filesystem is set up inside it")]
     NoMountNamespace,
+    #[error("place the container's init in its cgroup v2 directory")]
+    Cgroup {
+        #[source]
+        errno: Errno,
+    },
 }
 
 impl StepError for NamespaceError {
     fn step(&self) -> Step {
         match self {
             NamespaceError::Open { .. } | NamespaceError::Join { .. } => Step::JoinNamespace,
+            NamespaceError::Cgroup { .. } => Step::Cgroup,
             _ => Step::CreateNamespaces,
         }
     }
@@ -50,7 +56,8 @@ impl StepError for NamespaceError {
         match self {
             NamespaceError::Open { errno, .. }
             | NamespaceError::Join { errno, .. }
-            | NamespaceError::Create { errno, .. } => Some(*errno),
+            | NamespaceError::Create { errno, .. }
+            | NamespaceError::Cgroup { errno } => Some(*errno),
             NamespaceError::Unsupported { .. } | NamespaceError::NoMountNamespace => None,
         }
     }
@@ -67,9 +74,10 @@ fn join_order(kind: NamespaceType) -> u8 {
 }
 
 /// Joins the namespaces given by path, creates the time namespace (children enter it), and
-/// clones the container's init into new namespaces of the remaining types. The cgroup
-/// namespace is left to the child, which creates it once it sits in its own cgroup.
-pub fn enter(linux: &Linux) -> Result<Forked, NamespaceError> {
+/// clones the container's init into new namespaces of the remaining types, inside the cgroup v2
+/// directory `cgroup` when one is given. The cgroup namespace is left to the child, which
+/// creates it once it sits in its own cgroup.
+pub fn enter(linux: &Linux, cgroup: Option<std::os::fd::BorrowedFd<'_>>) -> Result<Forked, NamespaceError> {
     if linux.namespace(NamespaceType::Mount).is_none() {
         return Err(NamespaceError::NoMountNamespace);
     }
@@ -108,7 +116,24 @@ pub fn enter(linux: &Linux) -> Result<Forked, NamespaceError> {
             }
         }
     }
-    ns::clone_sibling(flags).map_err(|errno| NamespaceError::Create { names: names.join(", "), errno })
+    let err = |errno| NamespaceError::Create { names: names.join(", "), errno };
+    match cgroup {
+        Some(dir) => match ns::clone_sibling_into_cgroup(flags, dir) {
+            // Kernels before 5.7 have no clone3 cgroup placement: join first, then clone.
+            Err(Errno::ENOSYS) | Err(Errno::E2BIG) | Err(Errno::EOPNOTSUPP) => {
+                join_cgroup_dir(dir).map_err(|errno| NamespaceError::Cgroup { errno })?;
+                ns::clone_sibling(flags).map_err(err)
+            }
+            other => other.map_err(err),
+        },
+        None => ns::clone_sibling(flags).map_err(err),
+    }
+}
+
+/// Moves this process into the cgroup v2 directory `dir`.
+fn join_cgroup_dir(dir: std::os::fd::BorrowedFd<'_>) -> Result<(), Errno> {
+    let procs = sysfs::openat(Some(dir), Path::new("cgroup.procs"), libc::O_WRONLY, 0)?;
+    sysfs::write_all(procs.as_fd(), crate::sys::process::getpid().to_string().as_bytes())
 }
 
 /// Creates the cgroup namespace, from inside the container's cgroup.

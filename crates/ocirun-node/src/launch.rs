@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::{AsyncTask, Buffer};
 use napi_derive::napi;
+use ocirun_core::cgroups::{CgroupPaths, Manager};
 use ocirun_core::init::protocol::InitOptions;
 use ocirun_core::launcher::{procfs, Launch, LaunchError, LaunchRequest};
 
@@ -21,6 +22,8 @@ pub struct LaunchOptions {
     /// The container's state directory (holds exec.fifo).
     pub state_dir: String,
     pub no_pivot: bool,
+    /// The planned cgroups (planCgroups' JSON).
+    pub cgroup_paths: String,
 }
 
 /// The container's init between spawn and ready.
@@ -29,6 +32,7 @@ pub struct InitHandle {
     launch: Arc<Mutex<Option<Launch>>>,
     pid: i32,
     start_time: i64,
+    cgroup_paths: String,
 }
 
 #[napi(object, object_from_js = false)]
@@ -60,6 +64,10 @@ pub fn spawn_init_sync(config: Buffer, options: LaunchOptions) -> SpawnResult {
 }
 
 fn spawn(config: &[u8], options: LaunchOptions) -> SpawnResult {
+    let cgroups = match serde_json::from_str::<CgroupPaths>(&options.cgroup_paths) {
+        Ok(p) => Manager::from_paths(&p),
+        Err(e) => return SpawnResult { handle: None, failure: Some(failure(LaunchError::Config(e))) },
+    };
     let request = LaunchRequest {
         options: InitOptions {
             id: options.id,
@@ -67,16 +75,20 @@ fn spawn(config: &[u8], options: LaunchOptions) -> SpawnResult {
             rootfs: options.rootfs.into(),
             state_dir: options.state_dir.into(),
             no_pivot: options.no_pivot,
+            cgroup_procs: Vec::new(),
+            cgroup_fd: None,
         },
         config,
         stdio: None,
+        cgroups,
     };
     match Launch::spawn(INIT_EXECUTABLE, request) {
         Ok(launch) => {
             let pid = launch.pid();
             // The init is our child and unreaped, so its stat cannot belong to another process.
             let start_time = procfs::stat(pid).map(|s| s.start_time as i64).unwrap_or(0);
-            let handle = InitHandle { launch: Arc::new(Mutex::new(Some(launch))), pid, start_time };
+            let cgroup_paths = serde_json::to_string(&launch.cgroup_paths()).unwrap_or_default();
+            let handle = InitHandle { launch: Arc::new(Mutex::new(Some(launch))), pid, start_time, cgroup_paths };
             SpawnResult { handle: Some(handle), failure: None }
         }
         Err(e) => SpawnResult { handle: None, failure: Some(failure(e)) },
@@ -115,6 +127,12 @@ impl InitHandle {
     #[napi(getter)]
     pub fn start_time(&self) -> i64 {
         self.start_time
+    }
+
+    /// Where the container's cgroups are (JSON, as ocirun stores it in state.json).
+    #[napi(getter)]
+    pub fn cgroup_paths(&self) -> String {
+        self.cgroup_paths.clone()
     }
 
     /// Lets the init set the container up; resolves when it waits on exec.fifo, or with the

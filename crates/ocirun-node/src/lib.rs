@@ -2,6 +2,7 @@
 //! the event loop; the logic lives in ocirun-core.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod cgroups;
 mod failure;
 mod launch;
 mod lifecycle;

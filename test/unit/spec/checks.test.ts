@@ -1,7 +1,7 @@
 // The semantic checks beyond the schema.
 import test from 'ava';
 import { ConfigError, UnsupportedError } from '../../../ts/errors.ts';
-import { checkSpec, specWarnings, sysctlNamespace } from '../../../ts/spec/checks.ts';
+import { checkSpec, sysctlNamespace } from '../../../ts/spec/checks.ts';
 import { defaultSpec } from '../../../ts/spec/defaults.ts';
 import type { Spec } from '../../../ts/spec/types.ts';
 
@@ -63,10 +63,4 @@ test('features of later versions are refused, not ignored', (t) => {
   t.true(checkSpec(spec((s) => s.linux!.namespaces!.push({ type: 'user' }))) instanceof UnsupportedError);
   t.true(checkSpec(spec((s) => (s.hooks = { prestart: [{ path: '/bin/true' }] }))) instanceof UnsupportedError);
   t.true(checkSpec(spec((s) => s.mounts!.push({ destination: '/x', source: '/tmp', options: ['bind', 'idmap'] }))) instanceof UnsupportedError);
-});
-
-test('resource limits are named in a warning until cgroups are managed', (t) => {
-  const warnings = specWarnings(spec((s) => (s.linux!.resources = { memory: { limit: 1 << 20 }, pids: { limit: 10 } })));
-  t.is(warnings.length, 1);
-  t.regex(warnings[0] ?? '', /linux\.resources \(memory, pids\) not applied/);
 });

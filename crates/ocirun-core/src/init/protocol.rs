@@ -33,6 +33,13 @@ pub struct InitOptions {
     /// Move the root with MS_MOVE and chroot instead of pivot_root (`--no-pivot`).
     #[serde(default)]
     pub no_pivot: bool,
+    /// cgroup.procs files of the container's v1 cgroups: stage 0 joins them before the clone,
+    /// so the container's init is born inside.
+    #[serde(default)]
+    pub cgroup_procs: Vec<PathBuf>,
+    /// The descriptor of the container's cgroup v2 directory, for CLONE_INTO_CGROUP.
+    #[serde(default)]
+    pub cgroup_fd: Option<i32>,
 }
 
 /// Messages to the init.
@@ -87,6 +94,7 @@ impl fmt::Display for Failure {
 pub enum Step {
     Protocol,
     Config,
+    Cgroup,
     JoinNamespace,
     CreateNamespaces,
     RootfsPropagation,
@@ -117,6 +125,7 @@ impl Step {
         match self {
             Step::Protocol => "protocol",
             Step::Config => "config",
+            Step::Cgroup => "cgroup",
             Step::JoinNamespace => "join_namespace",
             Step::CreateNamespaces => "create_namespaces",
             Step::RootfsPropagation => "rootfs_propagation",

@@ -1,7 +1,7 @@
 //! Stage 0: receives the container's configuration, joins and creates namespaces, and clones
 //! the container's init. Runs in the runtime's namespaces.
 
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 
 use super::channel::Channel;
 use super::protocol::{Failure, FromInit, InitOptions, Step, StepError, ToInit};
@@ -24,8 +24,10 @@ pub fn run(ch: &mut Channel) -> Result<(), Failure> {
         detail: format!("config.json: {e}"),
     })?;
     let state_dir = open_state_dir(&options)?;
+    join_v1_cgroups(&options)?;
+    let cgroup_dir = options.cgroup_fd.and_then(sysfs::inherited);
     let linux = spec.linux();
-    match namespaces::enter(linux).map_err(|e| e.to_failure())? {
+    match namespaces::enter(linux, cgroup_dir).map_err(|e| e.to_failure())? {
         Forked::Parent(pid) => {
             let sent = ch.send(&FromInit::InitPid { pid });
             process::exit_now(if sent.is_ok() { 0 } else { 1 });
@@ -36,6 +38,24 @@ pub fn run(ch: &mut Channel) -> Result<(), Failure> {
             process::exit_now(1);
         }
     }
+}
+
+/// Joins the container's v1 cgroups, so that the clone is born in them (a process inherits
+/// its parent's cgroups); no code of the container's runs before it is inside.
+fn join_v1_cgroups(options: &InitOptions) -> Result<(), Failure> {
+    let pid = process::getpid().to_string();
+    for procs in &options.cgroup_procs {
+        let res =
+            sysfs::openat(None, procs, libc::O_WRONLY, 0).and_then(|fd| sysfs::write_all(fd.as_fd(), pid.as_bytes()));
+        if let Err(errno) = res {
+            return Err(Failure {
+                step: Step::Cgroup,
+                errno: Some(crate::sys::errno_name(errno)),
+                detail: format!("join the cgroup {:?}", procs.parent().unwrap_or(procs)),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The state directory, opened before any namespace is joined: the init waits on its exec.fifo

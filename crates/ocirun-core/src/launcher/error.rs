@@ -48,6 +48,10 @@ pub enum LaunchError {
     },
     #[error("the container's init (pid {pid}) exited before it could be started")]
     InitGone { pid: i32 },
+    #[error("{0}")]
+    Cgroup(#[from] crate::cgroups::CgroupError),
+    #[error("config.json: {0}")]
+    Config(#[from] serde_json::Error),
 }
 
 impl LaunchError {
@@ -60,6 +64,8 @@ impl LaunchError {
             LaunchError::InitExited(_) | LaunchError::InitGone { .. } => "EINITEXITED",
             LaunchError::Pidfd { .. } | LaunchError::Signal { .. } | LaunchError::Wait { .. } => "EPROCESS",
             LaunchError::Path { .. } => "EPATH",
+            LaunchError::Cgroup(_) => "ECGROUP",
+            LaunchError::Config(_) => "ECONFIG",
         }
     }
 
@@ -72,6 +78,7 @@ impl LaunchError {
             | LaunchError::Signal { errno, .. }
             | LaunchError::Wait { errno, .. } => Some(crate::sys::errno_name(*errno)),
             LaunchError::Init(f) => f.errno.clone(),
+            LaunchError::Cgroup(e) => e.errno().map(crate::sys::errno_name),
             _ => None,
         }
     }

@@ -3,6 +3,7 @@
 //! (start, signal, wait). Runs inside the calling process (Node) but never forks it: the only
 //! new process is made by posix_spawn.
 
+pub mod cgroup_setup;
 mod error;
 pub mod fifo;
 pub mod init_binary;

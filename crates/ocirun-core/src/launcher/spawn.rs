@@ -4,9 +4,11 @@ use std::ffi::CString;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 
-use super::{init_binary, LaunchError};
+use super::{cgroup_setup, init_binary, LaunchError};
+use crate::cgroups::{CgroupPaths, Manager};
 use crate::init::channel::{Channel, ChannelError};
 use crate::init::protocol::{FromInit, InitOptions, ToInit};
+use crate::spec::Spec;
 use crate::sys::{fs as sysfs, pidfd, spawn};
 
 /// The descriptor number of the control socket in the init.
@@ -14,24 +16,52 @@ const CONTROL_FD: i32 = 3;
 
 pub struct LaunchRequest<'a> {
     pub options: InitOptions,
+    /// The cgroups to create (see cgroup_setup::plan).
+    pub cgroups: Manager,
     /// config.json exactly as read from the bundle.
     pub config: &'a [u8],
     /// Descriptors to become the init's stdin, stdout and stderr; None keeps the caller's.
     pub stdio: Option<[BorrowedFd<'a>; 3]>,
 }
 
+/// The number of the cgroup v2 directory's descriptor in the init.
+const CGROUP_FD: i32 = 4;
+
 /// A container init on its way to Ready.
 pub struct Launch {
     channel: Channel,
     pid: i32,
     pidfd: OwnedFd,
+    cgroups: Manager,
 }
 
 impl Launch {
     /// Spawns the init (stage 0), sends it the configuration and waits until it reports the
     /// container init's pid. The container init is a child of the calling process.
     pub fn spawn(init: &'static [u8], req: LaunchRequest<'_>) -> Result<Launch, LaunchError> {
+        let spec: Spec = serde_json::from_slice(req.config)?;
+        let cgroups = cgroup_setup::prepare(&spec, &req.cgroups)?;
+        match Self::spawn_in(init, req, cgroups.clone()) {
+            Ok(launch) => Ok(launch),
+            Err(e) => {
+                let _ = cgroups.destroy();
+                Err(e)
+            }
+        }
+    }
+
+    fn spawn_in(init: &'static [u8], mut req: LaunchRequest<'_>, cgroups: Manager) -> Result<Launch, LaunchError> {
         let exe = init_binary::sealed(init)?;
+        let cgroup_dir =
+            match cgroups.unified_dir() {
+                Some(d) => Some(
+                    sysfs::openat(None, d, libc::O_RDONLY | libc::O_DIRECTORY, 0)
+                        .map_err(|errno| LaunchError::Path { what: "open", path: d.to_path_buf(), errno })?,
+                ),
+                None => None,
+            };
+        req.options.cgroup_procs = cgroups.v1_procs_files();
+        req.options.cgroup_fd = cgroup_dir.as_ref().map(|_| CGROUP_FD);
         let (ours, theirs) = UnixStream::pair().map_err(|e| LaunchError::Spawn(io_errno(&e)))?;
         // Stdio is always mapped explicitly: Node marks its own 0-2 close-on-exec.
         let mut fd_map: Vec<(BorrowedFd<'_>, i32)> = match &req.stdio {
@@ -39,6 +69,9 @@ impl Launch {
             None => sysfs::open_stdio(),
         };
         fd_map.push((theirs.as_fd(), CONTROL_FD));
+        if let Some(d) = &cgroup_dir {
+            fd_map.push((d.as_fd(), CGROUP_FD));
+        }
         let argv = [c"ocirun-init".to_owned(), CString::from(c"3")];
         let stage0 = spawn::spawn_fd(exe, &argv, &[], &fd_map).map_err(LaunchError::Spawn)?;
         drop(theirs);
@@ -57,7 +90,7 @@ impl Launch {
             Err(e) => return Err(e.into()),
         };
         let pidfd = pidfd::pidfd_open(pid).map_err(|errno| LaunchError::Pidfd { pid, errno })?;
-        Ok(Launch { channel, pid, pidfd })
+        Ok(Launch { channel, pid, pidfd, cgroups })
     }
 
     /// The container init's pid, as the host sees it.
@@ -97,10 +130,17 @@ impl Launch {
         }
     }
 
-    /// Kills the container init and reaps it (it is our child). Used to undo a create.
+    /// Kills the container init, reaps it (it is our child) and removes its cgroups. Used to
+    /// undo a create.
     pub fn kill_and_reap(&self) {
         let _ = pidfd::pidfd_send_signal(self.pidfd.as_fd(), libc::SIGKILL);
         let _ = pidfd::wait_child(self.pidfd.as_fd());
+        let _ = self.cgroups.destroy();
+    }
+
+    /// Where the container's cgroups are.
+    pub fn cgroup_paths(&self) -> CgroupPaths {
+        self.cgroups.paths()
     }
 
     /// Hands over the process descriptor once the container is created.

@@ -13,95 +13,12 @@ use super::mounts::{attach, build_filesystem, set_attrs};
 use super::options::MountOptions;
 use super::resolve::{self, Create, RootDir};
 use super::RootfsError;
+use crate::cgroups::layout::{self, parse_mountinfo, parse_proc_cgroup, Hierarchy};
 use crate::sys::{fs as sysfs, mount, Errno};
-
-/// A cgroup hierarchy mounted on the host.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hierarchy {
-    pub mountpoint: PathBuf,
-    /// The directory of the hierarchy that the host's mount shows at its mountpoint.
-    pub mount_root: PathBuf,
-    pub v2: bool,
-    /// The controllers (and "name=..." for named hierarchies) of a v1 hierarchy.
-    pub controllers: Vec<String>,
-}
-
-/// Reads the cgroup mounts of this mount namespace from mountinfo text.
-pub fn parse_mountinfo(text: &str) -> Vec<Hierarchy> {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let Some((left, right)) = line.split_once(" - ") else { continue };
-        let l: Vec<&str> = left.split(' ').collect();
-        let r: Vec<&str> = right.split(' ').collect();
-        if l.len() < 5 || r.len() < 3 {
-            continue;
-        }
-        let v2 = match r[0] {
-            "cgroup2" => true,
-            "cgroup" => false,
-            _ => continue,
-        };
-        let controllers = if v2 {
-            Vec::new()
-        } else {
-            r[2].split(',').filter(|o| is_controller_option(o)).map(str::to_string).collect()
-        };
-        out.push(Hierarchy { mountpoint: unescape(l[4]), mount_root: unescape(l[3]), v2, controllers });
-    }
-    out
-}
-
-/// Super options of a v1 cgroup mount that are not controllers.
-fn is_controller_option(o: &str) -> bool {
-    !matches!(o, "rw" | "ro" | "noprefix" | "clone_children" | "xattr" | "cpuset_v2_mode" | "favordynmods")
-        && !o.starts_with("release_agent=")
-}
-
-/// mountinfo escapes spaces, tabs, newlines and backslashes as octal.
-fn unescape(s: &str) -> PathBuf {
-    let mut out = Vec::with_capacity(s.len());
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 4], 8) {
-                out.push(v);
-                i += 4;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    resolve::from_bytes(out)
-}
-
-/// The cgroup of this process in each hierarchy, from /proc/self/cgroup text:
-/// (controllers, path); controllers is empty for the v2 line "0::/path".
-pub fn parse_proc_cgroup(text: &str) -> Vec<(Vec<String>, PathBuf)> {
-    text.lines()
-        .filter_map(|line| {
-            let mut parts = line.splitn(3, ':');
-            let _id = parts.next()?;
-            let ctrls = parts.next()?;
-            let path = parts.next()?;
-            let ctrls = ctrls.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect();
-            Some((ctrls, PathBuf::from(path)))
-        })
-        .collect()
-}
 
 /// Where this process's cgroup of `h` is on the host.
 fn own_dir(h: &Hierarchy, own: &[(Vec<String>, PathBuf)]) -> Option<PathBuf> {
-    let path = own.iter().find(|(ctrls, _)| {
-        if h.v2 {
-            ctrls.is_empty()
-        } else {
-            !ctrls.is_empty() && ctrls.iter().all(|c| h.controllers.contains(c))
-        }
-    })?;
-    let rel = path.1.strip_prefix(&h.mount_root).ok()?;
-    Some(h.mountpoint.join(rel))
+    layout::own_path(h, own).map(|p| layout::dir_of(h, p))
 }
 
 fn read(path: &str) -> Result<String, Errno> {
@@ -194,41 +111,4 @@ fn hierarchy_mount(
     let mnt = mount::open_tree_clone(fd.as_fd(), false).map_err(err)?;
     set_attrs(mnt.as_fd(), o).map_err(err)?;
     Ok(mnt)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const HYBRID: &str = "\
-31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
-32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
-35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
-40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd
-41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
-";
-
-    #[test]
-    fn mountinfo_yields_each_hierarchy_with_its_controllers() {
-        let h = parse_mountinfo(HYBRID);
-        assert_eq!(h.len(), 4);
-        assert_eq!(h[0].mountpoint, PathBuf::from("/sys/fs/cgroup/cpu"));
-        assert_eq!(h[0].controllers, vec!["cpu".to_string()]);
-        assert_eq!(h[2].controllers, vec!["name=systemd".to_string()]);
-        assert!(h[3].v2);
-    }
-
-    #[test]
-    fn own_cgroup_directory_joins_mountpoint_and_path() {
-        let h = parse_mountinfo(HYBRID);
-        let own = parse_proc_cgroup("4:memory:/user/x\n2:cpu:/a\n1:name=systemd:/s\n0::/v2/path\n");
-        assert_eq!(own_dir(&h[1], &own), Some(PathBuf::from("/sys/fs/cgroup/memory/user/x")));
-        assert_eq!(own_dir(&h[3], &own), Some(PathBuf::from("/sys/fs/cgroup/unified/v2/path")));
-        assert_eq!(own_dir(&h[2], &own), Some(PathBuf::from("/sys/fs/cgroup/systemd/s")));
-    }
-
-    #[test]
-    fn escaped_mountpoints_are_decoded() {
-        assert_eq!(unescape("/a\\040b"), PathBuf::from("/a b"));
-    }
 }

@@ -20,7 +20,7 @@ pub struct Linux {
     #[serde(default)]
     pub cgroups_path: Option<String>,
     #[serde(default)]
-    pub resources: Option<serde_json::Value>,
+    pub resources: Option<super::Resources>,
     #[serde(default)]
     pub sysctl: BTreeMap<String, String>,
     #[serde(default)]

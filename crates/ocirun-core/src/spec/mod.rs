@@ -6,8 +6,10 @@
 //! ever sees it, so these types only need to describe valid documents.
 
 mod linux;
+mod resources;
 
 pub use linux::*;
+pub use resources::*;
 
 use std::collections::BTreeMap;
 

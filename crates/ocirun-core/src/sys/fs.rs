@@ -223,3 +223,12 @@ pub fn open_stdio() -> Vec<(BorrowedFd<'static>, RawFd)> {
         .map(|fd| (unsafe { BorrowedFd::borrow_raw(fd) }, fd))
         .collect()
 }
+
+/// A descriptor this process inherited at a known number (the launcher put it there), if it
+/// is open. Borrowed for the life of the process, which never closes it.
+pub fn inherited(fd: RawFd) -> Option<BorrowedFd<'static>> {
+    // SAFETY: F_GETFD only reads the descriptor's flags.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+    // SAFETY: the descriptor is open (checked above) and nothing in this process closes it.
+    (flags >= 0).then(|| unsafe { BorrowedFd::borrow_raw(fd) })
+}

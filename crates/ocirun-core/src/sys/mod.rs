@@ -3,7 +3,9 @@
 //! Every `unsafe` block of the crate lives under this module, each behind a safe signature and
 //! with a `SAFETY:` note. Callers above this layer see `Result<_, Errno>` and owned descriptors.
 
+pub mod bpf;
 pub mod caps;
+pub mod events;
 pub mod fs;
 pub mod memfd;
 pub mod mount;

@@ -40,3 +40,38 @@ pub fn clone_sibling(flags: u64) -> SysResult<Forked> {
 pub fn has_time_namespace() -> bool {
     std::path::Path::new("/proc/self/ns/time").exists()
 }
+
+/// clone_args for clone3(2), version 2 (with the cgroup field).
+#[repr(C)]
+#[derive(Default)]
+struct CloneArgs {
+    flags: u64,
+    pidfd: u64,
+    child_tid: u64,
+    parent_tid: u64,
+    exit_signal: u64,
+    stack: u64,
+    stack_size: u64,
+    tls: u64,
+    set_tid: u64,
+    set_tid_size: u64,
+    cgroup: u64,
+}
+
+/// As [`clone_sibling`], with the child placed in the cgroup v2 directory `cgroup` from its
+/// first instruction (CLONE_INTO_CGROUP, Linux 5.7).
+pub fn clone_sibling_into_cgroup(flags: u64, cgroup: BorrowedFd<'_>) -> SysResult<Forked> {
+    const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+    // clone3 refuses an exit signal with CLONE_PARENT: the child gets its parent's (SIGCHLD,
+    // from posix_spawn), which is what the runtime waits for.
+    let args = CloneArgs {
+        flags: flags | libc::CLONE_PARENT as u64 | CLONE_INTO_CGROUP,
+        cgroup: cgroup.as_raw_fd() as u64,
+        ..Default::default()
+    };
+    // SAFETY: fork semantics as for clone_sibling (no stack given, so the child continues on a
+    // copy of this one); args lives for the call and its size is passed.
+    let ret =
+        check(unsafe { libc::syscall(libc::SYS_clone3, &args as *const CloneArgs, std::mem::size_of::<CloneArgs>()) })?;
+    Ok(if ret == 0 { Forked::Child } else { Forked::Parent(ret as i32) })
+}
