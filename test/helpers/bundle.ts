@@ -10,7 +10,7 @@ export const BUSYBOX = '/bin/busybox';
 
 const APPLETS = [
   'sh', 'echo', 'cat', 'ls', 'id', 'hostname', 'sleep', 'true', 'false', 'mount', 'ps', 'touch', 'mkdir', 'rm', 'chown',
-  'mknod', 'grep', 'readlink', 'stat', 'umask', 'env', 'pwd', 'wc', 'head', 'test', 'dd', 'cut', 'domainname', 'printf',
+  'mknod', 'grep', 'readlink', 'stat', 'env', 'pwd', 'wc', 'head', 'tail', 'seq', 'test', 'dd', 'cut', 'printf',
 ];
 
 /** A busybox root filesystem in a fresh temp directory. */

@@ -1,8 +1,9 @@
 // Running the ocirun CLI as container managers do: a separate process per call.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ContainerRecord } from '../../ts/container/state-store.ts';
 import { cliPath, nodeBinDir } from './paths.ts';
 
 export interface CliResult {
@@ -29,14 +30,19 @@ export class Runtime {
    * Runs the CLI and waits for it. Its stdout and stderr are files, not pipes: a created
    * container keeps the stdio it was given, and a pipe would stay open as long as it lives.
    */
-  run(args: string[], opts: { timeout?: number } = {}): CliResult {
+  run(args: string[], opts: { timeout?: number; input?: string } = {}): CliResult {
     const dir = mkdtempSync(join(tmpdir(), 'ocirun-out-'));
     const out = openSync(join(dir, 'stdout'), 'w+');
     const err = openSync(join(dir, 'stderr'), 'w+');
+    let stdin: number | 'ignore' = 'ignore';
+    if (opts.input !== undefined) {
+      writeFileSync(join(dir, 'stdin'), opts.input);
+      stdin = openSync(join(dir, 'stdin'), 'r');
+    }
     try {
       const r = spawnSync(cliPath, this.args(args), {
         env: testEnv,
-        stdio: ['ignore', out, err],
+        stdio: [stdin, out, err],
         timeout: opts.timeout ?? 60_000,
       });
       return {
@@ -47,6 +53,7 @@ export class Runtime {
     } finally {
       closeSync(out);
       closeSync(err);
+      if (typeof stdin === 'number') closeSync(stdin);
       rmSync(dir, { recursive: true, force: true });
     }
   }
@@ -60,6 +67,11 @@ export class Runtime {
     const r = this.run(['state', id]);
     if (r.code !== 0) throw new Error(`state ${id}: ${r.stderr}`);
     return JSON.parse(r.stdout) as Record<string, unknown>;
+  }
+
+  /** The container's state.json as ocirun keeps it. */
+  record(id: string): ContainerRecord {
+    return JSON.parse(readFileSync(join(this.root, id, 'state.json'), 'utf8')) as ContainerRecord;
   }
 
   /** Removes every container and the root itself. */

@@ -287,10 +287,43 @@ fn remove(m: &Manager, dir: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cgroups::testing::hybrid_layout;
+    use crate::cgroups::testing::{hybrid_layout, is_root, Reaped};
 
     fn layout() -> Layout {
         hybrid_layout(&["hugetlb"])
+    }
+
+    #[test]
+    fn a_cgroup_v2_directory_holds_freezes_kills_and_goes_away() {
+        let unified = Path::new("/sys/fs/cgroup/unified");
+        if !is_root() || !unified.join("cgroup.procs").exists() {
+            eprintln!("skipped: needs root and a cgroup2 hierarchy at {unified:?}");
+            return;
+        }
+        let dir = unified.join(format!("ocirun-manager-test-{}", std::process::id()));
+        let paths = CgroupPaths {
+            unified_mountpoint: Some(unified.to_path_buf()),
+            unified: Some(dir.clone()),
+            ..Default::default()
+        };
+        let mut m = Manager::from_paths(&paths);
+        let host = crate::cgroups::layout::detect().expect("layout");
+        m.create(&host, &Resources::default()).expect("create");
+        let child = Reaped(std::process::Command::new("sleep").arg("30").spawn().expect("spawn sleep"));
+        let pid = child.0.id() as i32;
+        std::fs::write(dir.join("cgroup.procs"), pid.to_string()).expect("join");
+
+        assert_eq!(m.pids().expect("pids"), vec![pid]);
+        m.freeze(true).expect("freeze");
+        assert!(m.is_frozen().expect("state"));
+        m.freeze(false).expect("thaw");
+        assert!(!m.is_frozen().expect("state"));
+        m.kill_all(libc::SIGKILL).expect("kill");
+        let mut child = child;
+        let status = child.0.wait().expect("wait");
+        assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(libc::SIGKILL));
+        m.destroy().expect("destroy");
+        assert!(!dir.exists(), "the directory it created is gone");
     }
 
     #[test]

@@ -146,3 +146,133 @@ fn set_io(dir: &Path, b: &BlockIo) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    /// A scratch directory standing in for a cgroup v2 directory: the files exist (empty or
+    /// with the kernel's defaults) so that writes land, and reads see what was written.
+    struct FakeCgroup(PathBuf);
+
+    impl FakeCgroup {
+        fn new(name: &str, files: &[(&str, &str)]) -> FakeCgroup {
+            let dir = std::env::temp_dir().join(format!("ocirun-v2-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("mkdir");
+            for (f, content) in files {
+                std::fs::write(dir.join(f), content).expect("write");
+            }
+            FakeCgroup(dir)
+        }
+
+        /// What a read of the file shows. Writes do not truncate (cgroup files need no
+        /// truncation), so a shorter value leaves the old file's newline behind.
+        fn read(&self, f: &str) -> String {
+            std::fs::read_to_string(self.0.join(f)).expect("read").trim_end().to_string()
+        }
+    }
+
+    impl Drop for FakeCgroup {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn all(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn resources(json: &str) -> Resources {
+        serde_json::from_str(json).expect("json")
+    }
+
+    fn apply(dir: &Path, json: &str, controllers: &[&str]) {
+        set(dir, &resources(json), None, &all(controllers)).expect("set");
+    }
+
+    #[test]
+    fn memory_limits_go_to_memory_max_low_and_swap_max() {
+        let cg = FakeCgroup::new("mem", &[("memory.max", ""), ("memory.low", ""), ("memory.swap.max", "")]);
+        apply(&cg.0, r#"{"memory":{"limit":104857600,"reservation":52428800,"swap":209715200}}"#, &["memory"]);
+        assert_eq!(cg.read("memory.max"), "104857600");
+        assert_eq!(cg.read("memory.low"), "52428800");
+        assert_eq!(cg.read("memory.swap.max"), "104857600", "v2 swap is memory+swap minus memory");
+    }
+
+    #[test]
+    fn unlimited_memory_is_max() {
+        let cg = FakeCgroup::new("memmax", &[("memory.max", ""), ("memory.swap.max", "")]);
+        apply(&cg.0, r#"{"memory":{"limit":-1}}"#, &["memory"]);
+        assert_eq!(cg.read("memory.max"), "max");
+        assert_eq!(cg.read("memory.swap.max"), "max");
+    }
+
+    #[test]
+    fn cpu_shares_become_a_weight_and_quota_period_cpu_max() {
+        let cg = FakeCgroup::new("cpu", &[("cpu.weight", ""), ("cpu.max", "max 100000\n")]);
+        apply(&cg.0, r#"{"cpu":{"shares":512,"quota":50000,"period":200000}}"#, &["cpu"]);
+        assert_eq!(cg.read("cpu.weight"), "20");
+        assert_eq!(cg.read("cpu.max"), "50000 200000");
+    }
+
+    #[test]
+    fn a_quota_alone_keeps_the_current_period() {
+        let cg = FakeCgroup::new("cpuq", &[("cpu.max", "max 250000\n")]);
+        apply(&cg.0, r#"{"cpu":{"quota":-1}}"#, &["cpu"]);
+        assert_eq!(cg.read("cpu.max"), "max 250000");
+    }
+
+    #[test]
+    fn cpuset_pids_and_hugetlb_are_written_as_given() {
+        let cg = FakeCgroup::new(
+            "misc",
+            &[("cpuset.cpus", ""), ("cpuset.mems", ""), ("pids.max", ""), ("hugetlb.2MB.max", "")],
+        );
+        apply(
+            &cg.0,
+            r#"{"cpu":{"cpus":"0-1","mems":"0"},"pids":{"limit":0},"hugepageLimits":[{"pageSize":"2MB","limit":4194304}]}"#,
+            &["cpuset", "pids", "hugetlb"],
+        );
+        assert_eq!(cg.read("cpuset.cpus"), "0-1");
+        assert_eq!(cg.read("cpuset.mems"), "0");
+        assert_eq!(cg.read("pids.max"), "max", "0 means no limit");
+        assert_eq!(cg.read("hugetlb.2MB.max"), "4194304");
+    }
+
+    #[test]
+    fn block_io_weights_convert_and_throttles_go_to_io_max() {
+        let cg = FakeCgroup::new("io", &[("io.weight", ""), ("io.max", "")]);
+        apply(
+            &cg.0,
+            r#"{"blockIO":{"weight":500,"throttleReadBpsDevice":[{"major":8,"minor":0,"rate":1048576}]}}"#,
+            &["io"],
+        );
+        assert_eq!(cg.read("io.weight"), "default 4950");
+        assert_eq!(cg.read("io.max"), "8:0 rbps=1048576");
+    }
+
+    #[test]
+    fn bfq_keeps_the_v1_weight_range() {
+        let cg = FakeCgroup::new("bfq", &[("io.bfq.weight", "")]);
+        apply(&cg.0, r#"{"blockIO":{"weight":500}}"#, &["io"]);
+        assert_eq!(cg.read("io.bfq.weight"), "500");
+    }
+
+    #[test]
+    fn controllers_the_cgroup_lacks_are_left_alone() {
+        let cg = FakeCgroup::new("none", &[("memory.max", "untouched")]);
+        apply(&cg.0, r#"{"memory":{"limit":1000}}"#, &[]);
+        assert_eq!(cg.read("memory.max"), "untouched");
+    }
+
+    #[test]
+    fn unified_keys_are_written_verbatim() {
+        let cg = FakeCgroup::new("unified", &[("memory.high", "")]);
+        apply(&cg.0, r#"{"unified":{"memory.high":"50M"}}"#, &["memory"]);
+        assert_eq!(cg.read("memory.high"), "50M");
+    }
+}
