@@ -1,5 +1,6 @@
-// The CLI benchmark: `run` of /bin/true, and each phase (create, start, state, delete), for
-// ocirun, runc and crun side by side in one run, with `node -e 0` as the floor under ocirun.
+// The CLI benchmark: `run` of /bin/true, and each phase (create, start, state, delete), then
+// create with a full linux.resources block and update, for ocirun, runc and crun side by side
+// in one run, with `node -e 0` as the floor under ocirun.
 // Prints medians and ratios. Run as root:
 //   node bench/bench.ts [--runs N] [--rounds N] [--warmup N] [--only ocirun,runc]
 //
@@ -14,7 +15,7 @@ import { makeBundle } from '../test/helpers/bundle.ts';
 import { cliPath, nodeBinDir } from '../test/helpers/paths.ts';
 
 type Runtime = 'ocirun' | 'runc' | 'crun';
-const PHASES = ['run', 'create', 'start', 'state', 'delete'] as const;
+const PHASES = ['run', 'create', 'start', 'state', 'delete', 'create+resources', 'update'] as const;
 type Phase = (typeof PHASES)[number] | 'node -e 0';
 type Samples = Partial<Record<Phase, number[]>>;
 
@@ -54,7 +55,7 @@ function pidOf(cmd: string, root: string, id: string): number {
 }
 
 /** Times every phase `runs` times (after `warmup` untimed rounds) for one runtime. */
-function worker(rt: Runtime, bundle: string, runs: number, warmup: number): Samples {
+function worker(rt: Runtime, bundle: string, limited: string, runs: number, warmup: number): Samples {
   if (rt === 'crun') {
     // Inside our private mount namespace: hide the hybrid host's cgroup2 mount from crun.
     spawnSync('umount', ['/sys/fs/cgroup/unified']);
@@ -75,6 +76,9 @@ function worker(rt: Runtime, bundle: string, runs: number, warmup: number): Samp
       while (alive(pid)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
       add('state', timed(cmd, [...base, 'state', `c${i}`]), i);
       add('delete', timed(cmd, [...base, 'delete', `c${i}`]), i);
+      add('create+resources', timed(cmd, [...base, 'create', '-b', limited, `l${i}`]), i);
+      add('update', timed(cmd, [...base, 'update', '--memory', String(96 << 20), '--pids-limit', '64', '--cpu-quota', '20000', `l${i}`]), i);
+      spawnSync(cmd, [...base, 'delete', '-f', `l${i}`], { env, stdio: 'ignore' });
       if (rt === 'ocirun') add('node -e 0', timed('node', ['-e', '0']), i);
     }
   } finally {
@@ -95,8 +99,8 @@ function installed(rt: Runtime): boolean {
   return rt === 'ocirun' || spawnSync(rt, ['--version']).status === 0;
 }
 
-function runWorker(rt: Runtime, bundle: string, runs: number, warmup: number): Samples {
-  const self = [join(import.meta.dirname, 'bench.ts'), '--worker', rt, '--bundle', bundle, '--runs', String(runs), '--warmup', String(warmup)];
+function runWorker(rt: Runtime, bundle: string, limited: string, runs: number, warmup: number): Samples {
+  const self = [join(import.meta.dirname, 'bench.ts'), '--worker', rt, '--bundle', bundle, '--limited', limited, '--runs', String(runs), '--warmup', String(warmup)];
   const [cmd, args] = rt === 'crun' ? ['unshare', ['-m', '--', process.execPath, ...self]] : [process.execPath, self];
   const r = spawnSync(cmd, args as string[], { env, encoding: 'utf8', maxBuffer: 16 << 20 });
   if (r.status !== 0) throw new Error(`${rt} worker failed: ${r.stderr}`);
@@ -111,12 +115,24 @@ function main(): void {
   const warmup = Number(arg('--warmup', '3'));
   if (process.argv.includes('--worker')) {
     const rt = arg('--worker', 'ocirun') as Runtime;
-    process.stdout.write(JSON.stringify(worker(rt, arg('--bundle', ''), runs, warmup)));
+    process.stdout.write(JSON.stringify(worker(rt, arg('--bundle', ''), arg('--limited', ''), runs, warmup)));
     return;
   }
   const b = makeBundle(['/bin/true']);
-  // crun 1.8 knows runtime-spec versions up to 1.0.x; the bundle uses nothing newer.
+  // crun 1.8 knows runtime-spec versions up to 1.0.x; the bundles use nothing newer.
   b.write((spec) => (spec.ociVersion = '1.0.2'));
+  // The same program with a full resources block, for create+resources and update.
+  const limited = makeBundle(['sleep', '30']);
+  limited.write((spec) => {
+    spec.ociVersion = '1.0.2';
+    spec.linux!.resources = {
+      devices: [{ allow: false, access: 'rwm' }],
+      memory: { limit: 64 << 20, reservation: 32 << 20, swap: 128 << 20, swappiness: 10 },
+      cpu: { shares: 512, quota: 50000, period: 100000, cpus: '0', mems: '0' },
+      pids: { limit: 50 },
+      ...(existsSync('/dev/loop0') ? { blockIO: { throttleReadBpsDevice: [{ major: 7, minor: 0, rate: 1 << 20 }] } } : {}),
+    };
+  });
   try {
     const results: Partial<Record<Runtime, Samples>> = {};
     const only = arg('--only', '');
@@ -126,7 +142,7 @@ function main(): void {
     for (let round = 0; round < rounds; round++) {
       const n = Math.floor(runs / rounds) + (round < runs % rounds ? 1 : 0);
       for (const rt of runtimes) {
-        const samples = runWorker(rt, b.dir, n, round === 0 ? warmup : 1);
+        const samples = runWorker(rt, b.dir, limited.dir, n, round === 0 ? warmup : 1);
         const into = (results[rt] ??= {});
         for (const [phase, xs] of Object.entries(samples) as [Phase, number[]][]) (into[phase] ??= []).push(...xs);
       }
@@ -144,7 +160,7 @@ function main(): void {
     for (const r of [header, ...rows]) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  '));
   } finally {
     b.remove();
-    if (existsSync(b.dir)) rmSync(b.dir, { recursive: true, force: true });
+    limited.remove();
   }
 }
 

@@ -16,3 +16,4 @@ cargo clippy --quiet -p ocirun-node -- -D warnings
 cargo test --workspace --quiet
 npm run typecheck
 npx ava "$@"
+npx ava --config ava.cgroup-v2.config.mjs

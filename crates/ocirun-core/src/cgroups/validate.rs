@@ -90,6 +90,17 @@ fn block_device_exists(field: &str, major: i64, minor: i64) -> Result<()> {
     Ok(())
 }
 
+/// Whether the block I/O controller has a weight file at its root (CFQ's, BFQ's, or v2's).
+fn has_weight_file(layout: &Layout) -> bool {
+    let v1 = layout.v1.iter().find(|h| h.controllers.iter().any(|c| c == "blkio"));
+    let candidates: Vec<std::path::PathBuf> = match v1 {
+        Some(h) => vec![h.mountpoint.join("blkio.weight"), h.mountpoint.join("blkio.bfq.weight")],
+        None => layout.unified.iter().flat_map(|u| [u.mountpoint.join("io.weight"), u.mountpoint.join("io.bfq.weight")]).collect(),
+    };
+    // The root cgroup of v2 has no io.weight of its own; a delegated child would.
+    candidates.iter().any(|p| p.exists()) || (v1.is_none() && layout.unified_controllers.contains("io"))
+}
+
 /// Huge page sizes this kernel has, named as the cgroup files name them ("2MB", "1GB").
 pub fn hugepage_sizes() -> BTreeSet<String> {
     let Ok(entries) = std::fs::read_dir("/sys/kernel/mm/hugepages") else { return BTreeSet::new() };
@@ -187,6 +198,15 @@ pub fn check(r: &Resources, layout: &Layout) -> Result<Vec<String>> {
     if let Some(b) = &r.block_io {
         if served(layout, "blkio") == Served::Nowhere {
             need(layout, "blockIO", "io")?;
+        }
+        let wants_weight = b.weight.is_some_and(|w| w != 0)
+            || b.leaf_weight.is_some_and(|w| w != 0)
+            || !b.weight_device.is_empty();
+        if wants_weight && !has_weight_file(layout) {
+            return Err(CgroupError::invalid(
+                "blockIO.weight",
+                "this host's block I/O schedulers offer no weights (no blkio.weight, blkio.bfq.weight or io.weight)",
+            ));
         }
         for (i, d) in b.weight_device.iter().enumerate() {
             block_device_exists(&format!("blockIO.weightDevice[{i}]"), d.major, d.minor)?;

@@ -111,8 +111,8 @@ impl Rule {
 /// random, urandom, tty), the console and ptmx, pseudo-terminals, and mknod of any device
 /// (creating a node grants no access to it).
 pub const DEFAULT_ALLOWED: &[Rule] = &[
-    Rule { allow: true, kind: Kind::Char, major: None, minor: None, access: Access(Access::MKNOD) },
     Rule { allow: true, kind: Kind::Block, major: None, minor: None, access: Access(Access::MKNOD) },
+    Rule { allow: true, kind: Kind::Char, major: None, minor: None, access: Access(Access::MKNOD) },
     Rule::allow_char(1, Some(3)),
     Rule::allow_char(1, Some(5)),
     Rule::allow_char(1, Some(7)),
@@ -201,7 +201,7 @@ mod tests {
     fn v1_lines_match_the_kernel_format() {
         let rules = container_rules(&[], &[]).expect("rules");
         assert_eq!(rules[0].v1_line(), "a *:* rwm");
-        assert_eq!(rules[1].v1_line(), "c *:* m");
+        assert_eq!(rules[1].v1_line(), "b *:* m");
         assert_eq!(rules[3].v1_line(), "c 1:3 rwm");
         assert_eq!(rules[10].v1_line(), "c 136:* rwm");
     }
