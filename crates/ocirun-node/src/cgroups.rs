@@ -4,7 +4,7 @@
 use napi::bindgen_prelude::{AsyncTask, Buffer};
 use napi_derive::napi;
 use ocirun_core::cgroups::oom::{OomEvent, OomWatcher};
-use ocirun_core::cgroups::{CgroupError, CgroupPaths, Manager};
+use ocirun_core::cgroups::{self, CgroupError, CgroupPaths, Manager};
 use ocirun_core::launcher::{cgroup_setup, LaunchError};
 use ocirun_core::spec::{Resources, Spec};
 
@@ -15,9 +15,9 @@ fn cgroup_failure(e: CgroupError) -> NativeFailure {
     failure(LaunchError::Cgroup(e))
 }
 
-fn manager(paths_json: &str) -> Result<Manager, NativeFailure> {
+fn manager(paths_json: &str) -> Result<Box<dyn Manager>, NativeFailure> {
     let paths: CgroupPaths = serde_json::from_str(paths_json).map_err(|e| failure(LaunchError::Config(e)))?;
-    Ok(Manager::from_paths(&paths))
+    Ok(cgroups::open(&paths))
 }
 
 #[napi(object)]

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::{AsyncTask, Buffer};
 use napi_derive::napi;
-use ocirun_core::cgroups::{CgroupPaths, Manager};
+use ocirun_core::cgroups::{self, CgroupPaths};
 use ocirun_core::init::protocol::InitOptions;
 use ocirun_core::launcher::{procfs, Launch, LaunchError, LaunchRequest};
 
@@ -65,7 +65,7 @@ pub fn spawn_init_sync(config: Buffer, options: LaunchOptions) -> SpawnResult {
 
 fn spawn(config: &[u8], options: LaunchOptions) -> SpawnResult {
     let cgroups = match serde_json::from_str::<CgroupPaths>(&options.cgroup_paths) {
-        Ok(p) => Manager::from_paths(&p),
+        Ok(p) => cgroups::open(&p),
         Err(e) => return SpawnResult { handle: None, failure: Some(failure(LaunchError::Config(e))) },
     };
     let request = LaunchRequest {
@@ -75,7 +75,7 @@ fn spawn(config: &[u8], options: LaunchOptions) -> SpawnResult {
             rootfs: options.rootfs.into(),
             state_dir: options.state_dir.into(),
             no_pivot: options.no_pivot,
-            cgroup_procs: Vec::new(),
+            cgroups: None,
             cgroup_fd: None,
         },
         config,

@@ -39,6 +39,9 @@ pub enum CgroupError {
     NoController { field: &'static str, controller: &'static str },
     #[error("linux.resources.{field}: {reason}")]
     Invalid { field: String, reason: String },
+    /// A bad setting outside linux.resources (linux.cgroupsPath, a CLI flag).
+    #[error("{setting}: {reason}")]
+    Setting { setting: &'static str, reason: String },
     #[error("load the device filter for {path:?}")]
     DeviceFilter {
         path: PathBuf,
@@ -80,6 +83,10 @@ impl CgroupError {
 
     pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> CgroupError {
         CgroupError::Invalid { field: field.into(), reason: reason.into() }
+    }
+
+    pub(crate) fn setting(setting: &'static str, reason: impl Into<String>) -> CgroupError {
+        CgroupError::Setting { setting, reason: reason.into() }
     }
 }
 

@@ -1,5 +1,6 @@
-//! A container's cgroups as one unit: where they are, creating them, applying limits,
-//! freezing, listing and killing the processes, stats, and removing them.
+//! The interface every cgroup driver gives a container's cgroups (where they are, creating
+//! them, placing a process, applying limits, freezing, listing and killing the processes,
+//! stats, and removing them), and the choice of driver for a host's layout.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -10,12 +11,12 @@ use serde::{Deserialize, Serialize};
 use super::devices::Rule;
 use super::error::{CgroupError, Result};
 use super::file;
+use super::hybrid::Hybrid;
 use super::layout::Layout;
 use super::path::CgroupsPath;
-use super::stats::{self, Stats};
-use super::v1::{self, FreezerState, V1};
-use super::v2::{self, V2};
-use super::validate::{served, Served};
+use super::stats::Stats;
+use super::v1::V1;
+use super::v2::V2;
 use crate::spec::Resources;
 
 /// Where a container's cgroups are: all a later ocirun call needs to manage them. Stored in
@@ -36,15 +37,126 @@ pub struct CgroupPaths {
     pub created: Vec<PathBuf>,
 }
 
-#[derive(Debug, Clone)]
-pub struct Manager {
-    v1: V1,
-    v2: Option<V2>,
-    created: Vec<PathBuf>,
+/// A container's cgroups, whatever the host's layout: the v1 driver (one hierarchy per
+/// controller), the v2 driver (the unified hierarchy) or the hybrid one (both, each
+/// controller served where it is mounted).
+pub trait Manager: std::fmt::Debug + Send + Sync {
+    /// Where the cgroups are, as state.json records them.
+    fn paths(&self) -> CgroupPaths;
+
+    /// The container's directory in each hierarchy.
+    fn dirs(&self) -> Vec<&Path>;
+
+    /// The directory clone3(CLONE_INTO_CGROUP) can place the container's init in, when that
+    /// one placement covers every hierarchy; otherwise the init's parent joins the cgroups
+    /// with `apply` before it clones.
+    fn clone_into(&self) -> Option<&Path>;
+
+    /// Creates the directories (the ones that did not exist are recorded as this
+    /// container's). A cgroup that exists already must hold no process: sharing one would let
+    /// one container's operations act on another. On failure nothing is left.
+    fn create(&mut self, layout: &Layout, r: &Resources) -> Result<()>;
+
+    /// Moves process `pid` into every one of the container's cgroups.
+    fn apply(&self, pid: i32) -> Result<()> {
+        let pid = pid.to_string();
+        self.dirs().into_iter().try_for_each(|d| file::write(d, "cgroup.procs", &pid))
+    }
+
+    /// Applies the limits, and the device rules where given.
+    fn set(&self, r: &Resources, device_rules: Option<&[Rule]>) -> Result<()>;
+
+    fn freeze(&self, frozen: bool) -> Result<()>;
+
+    fn is_frozen(&self) -> Result<bool>;
+
+    /// The processes in the container's cgroups.
+    fn pids(&self) -> Result<Vec<i32>>;
+
+    /// Signals every process of the container.
+    fn kill_all(&self, signal: i32) -> Result<()>;
+
+    /// Adds what the cgroups report to `s`.
+    fn read_stats(&self, s: &mut Stats) -> Result<()>;
+
+    fn stats(&self) -> Result<Stats> {
+        let mut s = Stats::default();
+        self.read_stats(&mut s)?;
+        Ok(s)
+    }
+
+    /// Removes the directories this container created, innermost first, killing what is left
+    /// in them first.
+    fn destroy(&self) -> Result<()> {
+        remove_created(self, &self.paths().created)
+    }
+
+    /// The directories creating these cgroups would make, as of now: what a create that dies
+    /// halfway may have left, and what `delete --force` must then remove.
+    fn missing_dirs(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for dir in self.dirs() {
+            let mut cur = dir.to_path_buf();
+            let mut missing = Vec::new();
+            while !cur.exists() {
+                missing.push(cur.clone());
+                if !cur.pop() {
+                    break;
+                }
+            }
+            out.extend(missing.into_iter().rev());
+        }
+        out
+    }
+}
+
+/// The driver for this host's layout, with the container's directories placed by `path`
+/// (relative paths below the runtime's own cgroups, `own`). Nothing is created.
+pub fn plan(layout: &Layout, own: &[(Vec<String>, PathBuf)], path: &CgroupsPath) -> Box<dyn Manager> {
+    let dirs = layout.v1.iter().map(|h| (h.key(), path.dir_in(h, own))).collect();
+    let unified = layout.unified.as_ref().map(|h| (h.mountpoint.clone(), path.dir_in(h, own)));
+    open(&CgroupPaths {
+        v1: dirs,
+        unified_mountpoint: unified.as_ref().map(|u| u.0.clone()),
+        unified: unified.map(|u| u.1),
+        created: Vec::new(),
+    })
+}
+
+/// The driver for cgroups recorded earlier (see `Manager::paths`).
+pub fn open(p: &CgroupPaths) -> Box<dyn Manager> {
+    let unified = match (&p.unified_mountpoint, &p.unified) {
+        (Some(m), Some(d)) => Some((m.clone(), d.clone())),
+        _ => None,
+    };
+    let (v2_created, v1_created): (Vec<PathBuf>, Vec<PathBuf>) =
+        p.created.iter().cloned().partition(|d| unified.as_ref().is_some_and(|(m, _)| d.starts_with(m)));
+    let v1 = V1::new(p.v1.clone(), v1_created);
+    match unified {
+        Some((mountpoint, dir)) => {
+            let v2 = V2::new(mountpoint, dir, v2_created);
+            if p.v1.is_empty() {
+                Box::new(v2)
+            } else {
+                Box::new(Hybrid::new(v1, v2))
+            }
+        }
+        None => Box::new(v1),
+    }
+}
+
+/// The same cgroups with nothing recorded as created: what a create starts from.
+pub fn without_created(m: &dyn Manager) -> Box<dyn Manager> {
+    open(&CgroupPaths { created: Vec::new(), ..m.paths() })
+}
+
+/// The same cgroups with `dirs` recorded as created by this container.
+pub fn with_created(m: &dyn Manager, dirs: Vec<PathBuf>) -> Box<dyn Manager> {
+    open(&CgroupPaths { created: dirs, ..m.paths() })
 }
 
 /// Controllers a resources block uses, by their cgroup names (v1 and v2 names both).
-fn wanted_controllers(r: &Resources) -> BTreeSet<&'static str> {
+pub(super) fn wanted_controllers(r: &Resources) -> BTreeSet<&'static str> {
     let mut c = BTreeSet::new();
     if r.memory.is_some() {
         c.insert("memory");
@@ -79,194 +191,48 @@ fn wanted_controllers(r: &Resources) -> BTreeSet<&'static str> {
     c
 }
 
-impl Manager {
-    /// Where the cgroups of container `id` go on this host.
-    pub fn plan(layout: &Layout, own: &[(Vec<String>, PathBuf)], path: &CgroupsPath) -> Manager {
-        let dirs = layout.v1.iter().map(|h| (h.key(), path.dir_in(h, own))).collect();
-        let v2 = layout.unified.as_ref().map(|h| V2 { mountpoint: h.mountpoint.clone(), dir: path.dir_in(h, own) });
-        Manager { v1: V1 { dirs }, v2, created: Vec::new() }
-    }
-
-    /// The directories creating these cgroups would make, as of now: what a create that dies
-    /// halfway may have left, and what `delete --force` must then remove.
-    pub fn missing_dirs(&self) -> Vec<PathBuf> {
-        let mut out = Vec::new();
-        for dir in self.v1.dirs.values().chain(self.v2.iter().map(|v| &v.dir)) {
-            let mut cur = dir.clone();
-            let mut missing = Vec::new();
-            while !cur.exists() {
-                missing.push(cur.clone());
-                if !cur.pop() {
-                    break;
-                }
-            }
-            out.extend(missing.into_iter().rev());
-        }
-        out
-    }
-
-    /// Records `dirs` as made by this container (see `missing_dirs`).
-    pub fn with_created(mut self, dirs: Vec<PathBuf>) -> Manager {
-        self.created = dirs;
-        self
-    }
-
-    pub fn from_paths(p: &CgroupPaths) -> Manager {
-        let v2 = match (&p.unified_mountpoint, &p.unified) {
-            (Some(m), Some(d)) => Some(V2 { mountpoint: m.clone(), dir: d.clone() }),
-            _ => None,
-        };
-        Manager { v1: V1 { dirs: p.v1.clone() }, v2, created: p.created.clone() }
-    }
-
-    pub fn paths(&self) -> CgroupPaths {
-        CgroupPaths {
-            v1: self.v1.dirs.clone(),
-            unified_mountpoint: self.v2.as_ref().map(|v| v.mountpoint.clone()),
-            unified: self.v2.as_ref().map(|v| v.dir.clone()),
-            created: self.created.clone(),
+/// Refuses cgroups that exist already and hold processes.
+pub(super) fn ensure_unused<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> Result<()> {
+    for dir in dirs {
+        if dir.join("cgroup.procs").exists() && !file::read_pids(dir)?.is_empty() {
+            return Err(CgroupError::setting("linux.cgroupsPath", format!("the cgroup {dir:?} already has processes")));
         }
     }
+    Ok(())
+}
 
-    /// The container's cgroup v2 directory, if the host has the unified hierarchy.
-    pub fn unified_dir(&self) -> Option<&Path> {
-        self.v2.as_ref().map(|v| v.dir.as_path())
-    }
-
-    /// The v1 cgroup.procs files the init must join (v2 placement happens at clone time).
-    pub fn v1_procs_files(&self) -> Vec<PathBuf> {
-        self.v1.dirs.values().map(|d| d.join("cgroup.procs")).collect()
-    }
-
-    /// Creates the directories. On a pure v2 host every available controller is delegated (as
-    /// runc does); on a hybrid host only those the resources need and v1 does not serve.
-    /// A cgroup that exists already must hold no process: sharing one would let one
-    /// container's operations act on another.
-    pub fn create(&mut self, layout: &Layout, r: &Resources) -> Result<()> {
-        for dir in self.v1.dirs.values().chain(self.v2.iter().map(|v| &v.dir)) {
-            if dir.join("cgroup.procs").exists() && !file::read_pids(dir)?.is_empty() {
-                return Err(CgroupError::invalid("cgroupsPath", format!("the cgroup {dir:?} already has processes")));
-            }
+/// Signals every process while the cgroup is frozen, so that no process forks past the
+/// signal, then thaws it. Works without a freezer too, only less strictly.
+pub(super) fn signal_frozen<M: Manager + ?Sized>(m: &M, signal: i32) -> Result<()> {
+    let frozen = m.freeze(true).is_ok();
+    let result = m.pids().map(|pids| {
+        for pid in pids {
+            // A process may exit meanwhile; that is the signal's goal anyway.
+            let _ = crate::sys::pidfd::kill(pid, signal);
         }
-        let result = self.create_dirs(layout, r);
-        if result.is_err() {
-            let _ = self.destroy();
-        }
-        result
+    });
+    if frozen {
+        m.freeze(false)?;
     }
+    result
+}
 
-    fn create_dirs(&mut self, layout: &Layout, r: &Resources) -> Result<()> {
-        self.created.extend(self.v1.create()?);
-        if let Some(v2) = &self.v2 {
-            let wanted: BTreeSet<String> = if layout.v1.is_empty() {
-                layout.unified_controllers.clone()
-            } else {
-                wanted_controllers(r)
-                    .into_iter()
-                    .filter(|c| served(layout, c) == Served::V2)
-                    .map(str::to_string)
-                    .collect()
-            };
-            self.created.extend(v2.create(&wanted)?);
-        }
-        Ok(())
-    }
-
-    /// Applies the limits: each controller where it is served, the device rules through the v1
-    /// devices controller, or an eBPF program on cgroup v2.
-    pub fn set(&self, r: &Resources, device_rules: Option<&[Rule]>) -> Result<()> {
-        let v1_devices = self.v1.has("devices");
-        self.v1.set(r, device_rules.filter(|_| v1_devices))?;
-        if let Some(v2) = &self.v2 {
-            let controllers = v2.controllers()?;
-            let served_by_v2: BTreeSet<String> =
-                controllers.into_iter().filter(|c| !self.v1.controllers().any(|v| v == c)).collect();
-            v2::set(&v2.dir, r, device_rules.filter(|_| !v1_devices), &served_by_v2)?;
-        }
-        Ok(())
-    }
-
-    pub fn freeze(&self, frozen: bool) -> Result<()> {
-        match (self.v1.freezer(), &self.v2) {
-            (Some(dir), _) => v1::freeze(dir, frozen),
-            (None, Some(v2)) => v2::freeze(&v2.dir, frozen),
-            (None, None) => Err(CgroupError::NoController { field: "pause", controller: "freezer" }),
+/// Removes `created`, innermost first; what still runs in them is killed through `m` first.
+/// Every directory is tried; the first error is returned.
+fn remove_created<M: Manager + ?Sized>(m: &M, created: &[PathBuf]) -> Result<()> {
+    let mut dirs = created.to_vec();
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    let mut first_error = None;
+    for dir in &dirs {
+        if let Err(e) = remove(m, dir) {
+            first_error.get_or_insert(e);
         }
     }
-
-    pub fn is_frozen(&self) -> Result<bool> {
-        match (self.v1.freezer(), &self.v2) {
-            (Some(dir), _) => Ok(v1::freezer_state(dir)? == FreezerState::Frozen),
-            (None, Some(v2)) => v2::is_frozen(&v2.dir),
-            (None, None) => Ok(false),
-        }
-    }
-
-    /// The processes in the container's cgroup.
-    pub fn pids(&self) -> Result<Vec<i32>> {
-        match (self.v1.dir_of("pids").or_else(|| self.v1.freezer()).or_else(|| self.v1.any_dir()), &self.v2) {
-            (Some(dir), _) => file::read_pids(dir),
-            (None, Some(v2)) => file::read_pids(&v2.dir),
-            (None, None) => Ok(Vec::new()),
-        }
-    }
-
-    /// Signals every process of the container. SIGKILL on cgroup v2 goes through cgroup.kill,
-    /// which no fork can escape; otherwise the cgroup is frozen while it is signalled, so that
-    /// no process forks past the signal, then thawed.
-    pub fn kill_all(&self, signal: i32) -> Result<()> {
-        if let Some(v2) = self
-            .v2
-            .as_ref()
-            .filter(|v| signal == libc::SIGKILL && self.v1.freezer().is_none() && file::exists(&v.dir, "cgroup.kill"))
-        {
-            return file::write(&v2.dir, "cgroup.kill", "1");
-        }
-        let frozen = self.freeze(true).is_ok();
-        let result = self.pids().map(|pids| {
-            for pid in pids {
-                // A process may exit meanwhile; that is the signal's goal anyway.
-                let _ = crate::sys::pidfd::kill(pid, signal);
-            }
-        });
-        if frozen {
-            self.freeze(false)?;
-        }
-        result
-    }
-
-    pub fn stats(&self) -> Result<Stats> {
-        let mut s = Stats::default();
-        let mut by_controller = BTreeMap::new();
-        for (key, dir) in &self.v1.dirs {
-            for c in key.split(',') {
-                by_controller.insert(c.to_string(), dir.clone());
-            }
-        }
-        stats::read_v1(&by_controller, &mut s)?;
-        if let Some(v2) = &self.v2 {
-            stats::read_v2(&v2.dir, &mut s)?;
-        }
-        Ok(s)
-    }
-
-    /// Removes the directories this container created, innermost first, killing what is left
-    /// in them first.
-    pub fn destroy(&self) -> Result<()> {
-        let mut dirs = self.created.clone();
-        dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
-        let mut first_error = None;
-        for dir in &dirs {
-            if let Err(e) = remove(self, dir) {
-                first_error.get_or_insert(e);
-            }
-        }
-        first_error.map_or(Ok(()), Err)
-    }
+    first_error.map_or(Ok(()), Err)
 }
 
 /// rmdir, retried while the kernel still counts exiting processes in the cgroup.
-fn remove(m: &Manager, dir: &Path) -> Result<()> {
+fn remove<M: Manager + ?Sized>(m: &M, dir: &Path) -> Result<()> {
     if dir.join("cgroup.procs").exists() && !file::read_pids(dir)?.is_empty() {
         m.kill_all(libc::SIGKILL)?;
     }
@@ -306,7 +272,7 @@ mod tests {
             unified: Some(dir.clone()),
             ..Default::default()
         };
-        let mut m = Manager::from_paths(&paths);
+        let mut m = open(&paths);
         let host = crate::cgroups::layout::detect().expect("layout");
         m.create(&host, &Resources::default()).expect("create");
         let child = Reaped(std::process::Command::new("sleep").arg("30").spawn().expect("spawn sleep"));
@@ -329,7 +295,7 @@ mod tests {
     #[test]
     fn a_hybrid_plan_has_a_directory_per_hierarchy_and_one_unified() {
         let own = vec![(vec!["memory".to_string()], PathBuf::from("/svc")), (vec![], PathBuf::from("/"))];
-        let m = Manager::plan(&layout(), &own, &CgroupsPath::parse(None, "c1").expect("path"));
+        let m = plan(&layout(), &own, &CgroupsPath::parse(None, "c1").expect("path"));
         let p = m.paths();
         assert_eq!(p.v1.get("cpu"), Some(&PathBuf::from("/sys/fs/cgroup/cpu/c1")));
         assert_eq!(p.v1.get("memory"), Some(&PathBuf::from("/sys/fs/cgroup/memory/svc/c1")));
@@ -339,10 +305,83 @@ mod tests {
     #[test]
     fn paths_round_trip_through_the_state() {
         let own = vec![];
-        let m = Manager::plan(&layout(), &own, &CgroupsPath::parse(Some("/a/b"), "c1").expect("path"));
+        let m = plan(&layout(), &own, &CgroupsPath::parse(Some("/a/b"), "c1").expect("path"));
         let json = serde_json::to_string(&m.paths()).expect("json");
         let back: CgroupPaths = serde_json::from_str(&json).expect("json");
-        assert_eq!(Manager::from_paths(&back).paths(), m.paths());
+        assert_eq!(open(&back).paths(), m.paths());
+    }
+
+    /// Scratch directories standing in for a v1 hierarchy and the unified one, each with the
+    /// container's directory and an empty cgroup.procs.
+    struct FakeHost(PathBuf);
+
+    impl FakeHost {
+        fn new(name: &str) -> FakeHost {
+            let root = std::env::temp_dir().join(format!("ocirun-manager-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&root);
+            for d in ["pids/c1", "unified/c1"] {
+                std::fs::create_dir_all(root.join(d)).expect("mkdir");
+                std::fs::write(root.join(d).join("cgroup.procs"), "").expect("write");
+            }
+            FakeHost(root)
+        }
+
+        fn paths(&self, v1: bool, v2: bool) -> CgroupPaths {
+            CgroupPaths {
+                v1: if v1 { BTreeMap::from([("pids".to_string(), self.0.join("pids/c1"))]) } else { BTreeMap::new() },
+                unified_mountpoint: v2.then(|| self.0.join("unified")),
+                unified: v2.then(|| self.0.join("unified/c1")),
+                created: Vec::new(),
+            }
+        }
+    }
+
+    impl Drop for FakeHost {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn only_a_pure_v2_host_places_the_init_at_clone_time() {
+        let host = FakeHost::new("placement");
+        assert_eq!(open(&host.paths(true, false)).clone_into(), None);
+        assert_eq!(open(&host.paths(false, true)).clone_into(), Some(host.0.join("unified/c1").as_path()));
+        assert_eq!(open(&host.paths(true, true)).clone_into(), None, "hybrid: v1 needs a join anyway");
+    }
+
+    #[test]
+    fn apply_puts_the_process_in_every_hierarchy() {
+        let host = FakeHost::new("apply");
+        open(&host.paths(true, true)).apply(4321).expect("apply");
+        for d in ["pids/c1", "unified/c1"] {
+            assert_eq!(std::fs::read_to_string(host.0.join(d).join("cgroup.procs")).expect("read"), "4321");
+        }
+    }
+
+    #[test]
+    fn each_driver_keeps_its_own_created_directories() {
+        let host = FakeHost::new("created");
+        let mut paths = host.paths(true, true);
+        paths.created = vec![host.0.join("pids/c1"), host.0.join("unified/c1")];
+        let reopened = open(&paths).paths();
+        assert_eq!(reopened, paths);
+        let v2_only = CgroupPaths { v1: BTreeMap::new(), created: vec![host.0.join("unified/c1")], ..paths };
+        assert_eq!(open(&v2_only).paths(), v2_only);
+    }
+
+    #[test]
+    fn destroy_removes_only_what_the_container_created() {
+        let host = FakeHost::new("destroy");
+        // Regular files cannot be rmdir'ed, so the fake cgroup.procs goes first.
+        for d in ["pids/c1", "unified/c1"] {
+            std::fs::remove_file(host.0.join(d).join("cgroup.procs")).expect("rm");
+        }
+        let mut paths = host.paths(true, true);
+        paths.created = vec![host.0.join("unified/c1")];
+        open(&paths).destroy().expect("destroy");
+        assert!(!host.0.join("unified/c1").exists());
+        assert!(host.0.join("pids/c1").exists(), "an existing cgroup is not ours to remove");
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! Control groups: the container's resource limits and accounting.
 //!
-//! One [`Manager`] per container, made of a cgroup v1 part (one directory per mounted
-//! hierarchy) and a cgroup v2 part (one directory in the unified hierarchy): a v1 host has only
-//! the first, a v2 host only the second, and a hybrid host (v1 controllers plus a cgroup2
-//! mount) both, each controller served where it is mounted.
+//! One [`Manager`] per container, from the driver that fits the host: [`v1::V1`] (one
+//! directory per mounted hierarchy), [`v2::V2`] (one directory in the unified hierarchy) or
+//! [`hybrid::Hybrid`] (v1 controllers plus a cgroup2 mount, each controller served where it
+//! is mounted). [`plan`] picks the driver from the detected layout; [`open`] re-opens the
+//! cgroups a state file recorded.
 
 pub mod convert;
 pub mod devices;
 mod error;
 mod file;
+pub mod hybrid;
 pub mod layout;
 mod manager;
 pub mod oom;
@@ -21,4 +23,4 @@ pub mod v2;
 pub mod validate;
 
 pub use error::{CgroupError, Result};
-pub use manager::{CgroupPaths, Manager};
+pub use manager::{open, plan, with_created, without_created, CgroupPaths, Manager};

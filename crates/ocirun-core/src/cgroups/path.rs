@@ -15,23 +15,23 @@ pub enum CgroupsPath {
 
 impl CgroupsPath {
     pub fn parse(cgroups_path: Option<&str>, id: &str) -> Result<CgroupsPath> {
-        let field = "cgroupsPath";
+        let field = "linux.cgroupsPath";
         let Some(p) = cgroups_path.filter(|p| !p.is_empty()) else {
             return Ok(CgroupsPath::Relative(PathBuf::from(id)));
         };
         if !p.starts_with('/') && p.split(':').count() == 3 {
-            return Err(CgroupError::invalid(
+            return Err(CgroupError::setting(
                 field,
                 format!("{p:?} is in systemd's slice:prefix:name form, which needs the systemd cgroup driver (--systemd-cgroup)"),
             ));
         }
         let path = Path::new(p);
         if path.components().any(|c| matches!(c, Component::ParentDir)) {
-            return Err(CgroupError::invalid(field, format!("{p:?} may not contain \"..\"")));
+            return Err(CgroupError::setting(field, format!("{p:?} may not contain \"..\"")));
         }
         let clean: PathBuf = path.components().filter(|c| matches!(c, Component::Normal(_))).collect();
         if clean.as_os_str().is_empty() {
-            return Err(CgroupError::invalid(field, format!("{p:?} names the root cgroup")));
+            return Err(CgroupError::setting(field, format!("{p:?} names the root cgroup")));
         }
         Ok(if path.is_absolute() {
             CgroupsPath::Absolute(Path::new("/").join(clean))

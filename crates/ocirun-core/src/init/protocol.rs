@@ -19,6 +19,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cgroups::CgroupPaths;
+
 /// What the init needs besides config.json: where things are on the host.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -33,11 +35,12 @@ pub struct InitOptions {
     /// Move the root with MS_MOVE and chroot instead of pivot_root (`--no-pivot`).
     #[serde(default)]
     pub no_pivot: bool,
-    /// cgroup.procs files of the container's v1 cgroups: stage 0 joins them before the clone,
-    /// so the container's init is born inside.
+    /// The container's cgroups, created already. Stage 0 joins them before the clone, so
+    /// that the container's init is born inside, unless `cgroup_fd` places the clone.
     #[serde(default)]
-    pub cgroup_procs: Vec<PathBuf>,
-    /// The descriptor of the container's cgroup v2 directory, for CLONE_INTO_CGROUP.
+    pub cgroups: Option<CgroupPaths>,
+    /// The descriptor of the container's cgroup v2 directory, for CLONE_INTO_CGROUP (when one
+    /// cgroup v2 directory holds every controller).
     #[serde(default)]
     pub cgroup_fd: Option<i32>,
 }
@@ -47,7 +50,7 @@ pub struct InitOptions {
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum ToInit {
     /// First message; the next frame carries config.json exactly as the bundle holds it.
-    Bootstrap { options: InitOptions },
+    Bootstrap { options: Box<InitOptions> },
     /// The launcher has placed the init (cgroups); it may set the container up.
     Proceed,
 }

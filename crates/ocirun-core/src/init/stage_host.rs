@@ -1,11 +1,12 @@
 //! Stage 0: receives the container's configuration, joins and creates namespaces, and clones
 //! the container's init. Runs in the runtime's namespaces.
 
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
 use super::channel::Channel;
 use super::protocol::{Failure, FromInit, InitOptions, Step, StepError, ToInit};
 use super::{protocol_failure, stage_container};
+use crate::cgroups;
 use crate::namespaces::{self, Forked};
 use crate::spec::Spec;
 use crate::sys::{fs as sysfs, process};
@@ -14,7 +15,7 @@ use crate::sys::{fs as sysfs, process};
 /// the child side ends in execve.
 pub fn run(ch: &mut Channel) -> Result<(), Failure> {
     let options = match ch.recv::<ToInit>().map_err(protocol_failure)? {
-        ToInit::Bootstrap { options } => options,
+        ToInit::Bootstrap { options } => *options,
         other => return Err(protocol_failure(format!("expected bootstrap, got {other:?}"))),
     };
     let raw = ch.recv_bytes().map_err(protocol_failure)?;
@@ -24,7 +25,7 @@ pub fn run(ch: &mut Channel) -> Result<(), Failure> {
         detail: format!("config.json: {e}"),
     })?;
     let state_dir = open_state_dir(&options)?;
-    join_v1_cgroups(&options)?;
+    join_cgroups(&options)?;
     let cgroup_dir = options.cgroup_fd.and_then(sysfs::inherited);
     let linux = spec.linux();
     match namespaces::enter(linux, cgroup_dir).map_err(|e| e.to_failure())? {
@@ -40,22 +41,18 @@ pub fn run(ch: &mut Channel) -> Result<(), Failure> {
     }
 }
 
-/// Joins the container's v1 cgroups, so that the clone is born in them (a process inherits
-/// its parent's cgroups); no code of the container's runs before it is inside.
-fn join_v1_cgroups(options: &InitOptions) -> Result<(), Failure> {
-    let pid = process::getpid().to_string();
-    for procs in &options.cgroup_procs {
-        let res =
-            sysfs::openat(None, procs, libc::O_WRONLY, 0).and_then(|fd| sysfs::write_all(fd.as_fd(), pid.as_bytes()));
-        if let Err(errno) = res {
-            return Err(Failure {
-                step: Step::Cgroup,
-                errno: Some(crate::sys::errno_name(errno)),
-                detail: format!("join the cgroup {:?}", procs.parent().unwrap_or(procs)),
-            });
-        }
-    }
-    Ok(())
+/// Joins the container's cgroups, so that the clone is born in them (a process inherits its
+/// parent's cgroups); no code of the container's runs before it is inside. Nothing to do when
+/// clone3 places the clone.
+fn join_cgroups(options: &InitOptions) -> Result<(), Failure> {
+    let Some(paths) = options.cgroups.as_ref().filter(|_| options.cgroup_fd.is_none()) else {
+        return Ok(());
+    };
+    cgroups::open(paths).apply(process::getpid()).map_err(|e| Failure {
+        step: Step::Cgroup,
+        errno: e.errno().map(crate::sys::errno_name),
+        detail: format!("join the container's cgroups: {e}"),
+    })
 }
 
 /// The state directory, opened before any namespace is joined: the init waits on its exec.fifo

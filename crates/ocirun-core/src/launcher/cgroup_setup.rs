@@ -6,7 +6,7 @@ use std::path::Path;
 use super::LaunchError;
 use crate::cgroups::devices::container_rules;
 use crate::cgroups::path::CgroupsPath;
-use crate::cgroups::{layout, validate, CgroupError, Manager};
+use crate::cgroups::{self, layout, validate, CgroupError, Manager};
 use crate::spec::Spec;
 
 /// Refuses what cannot work before anything exists: a systemd driver request, a bad
@@ -18,7 +18,7 @@ pub fn check(spec: &Spec, id: &str, systemd: bool) -> Result<Vec<String>, Launch
         } else {
             "systemd is not running on this host; use the cgroupfs driver"
         };
-        return Err(LaunchError::Cgroup(CgroupError::invalid("--systemd-cgroup", reason)));
+        return Err(LaunchError::Cgroup(CgroupError::setting("--systemd-cgroup", reason)));
     }
     let linux = spec.linux();
     CgroupsPath::parse(linux.cgroups_path.as_deref(), id)?;
@@ -30,22 +30,22 @@ pub fn check(spec: &Spec, id: &str, systemd: bool) -> Result<Vec<String>, Launch
 /// Where the container's cgroups go, and which directories creating them would make: the
 /// runtime records this before it creates anything, so that a create that dies halfway leaves
 /// a state that `delete --force` can clean up.
-pub fn plan(spec: &Spec, id: &str) -> Result<Manager, LaunchError> {
+pub fn plan(spec: &Spec, id: &str) -> Result<Box<dyn Manager>, LaunchError> {
     let layout = layout::detect()?;
     let own = layout::own_cgroups()?;
     let path = CgroupsPath::parse(spec.linux().cgroups_path.as_deref(), id)?;
-    let m = Manager::plan(&layout, &own, &path);
+    let m = cgroups::plan(&layout, &own, &path);
     let missing = m.missing_dirs();
-    Ok(m.with_created(missing))
+    Ok(cgroups::with_created(m.as_ref(), missing))
 }
 
 /// Creates the planned cgroups and applies the limits; on failure nothing is left.
-pub fn prepare(spec: &Spec, planned: &Manager) -> Result<Manager, LaunchError> {
+pub fn prepare(spec: &Spec, planned: &dyn Manager) -> Result<Box<dyn Manager>, LaunchError> {
     let linux = spec.linux();
     let layout = layout::detect()?;
     let resources = linux.resources.clone().unwrap_or_default();
     let rules = container_rules(&resources.devices, &linux.devices)?;
-    let mut manager = planned.clone().with_created(Vec::new());
+    let mut manager = cgroups::without_created(planned);
     manager.create(&layout, &resources)?;
     if let Err(e) = manager.set(&resources, Some(&rules)) {
         let _ = manager.destroy();

@@ -48,7 +48,7 @@ pub enum LaunchError {
     },
     #[error("the container's init (pid {pid}) exited before it could be started")]
     InitGone { pid: i32 },
-    #[error("{0}")]
+    #[error(transparent)]
     Cgroup(#[from] crate::cgroups::CgroupError),
     #[error("config.json: {0}")]
     Config(#[from] serde_json::Error),

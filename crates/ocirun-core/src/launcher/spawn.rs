@@ -5,7 +5,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 
 use super::{cgroup_setup, init_binary, LaunchError};
-use crate::cgroups::{CgroupPaths, Manager};
+use crate::cgroups::{self, CgroupPaths, Manager};
 use crate::init::channel::{Channel, ChannelError};
 use crate::init::protocol::{FromInit, InitOptions, ToInit};
 use crate::spec::Spec;
@@ -17,7 +17,7 @@ const CONTROL_FD: i32 = 3;
 pub struct LaunchRequest<'a> {
     pub options: InitOptions,
     /// The cgroups to create (see cgroup_setup::plan).
-    pub cgroups: Manager,
+    pub cgroups: Box<dyn Manager>,
     /// config.json exactly as read from the bundle.
     pub config: &'a [u8],
     /// Descriptors to become the init's stdin, stdout and stderr; None keeps the caller's.
@@ -32,7 +32,7 @@ pub struct Launch {
     channel: Channel,
     pid: i32,
     pidfd: OwnedFd,
-    cgroups: Manager,
+    cgroups: Box<dyn Manager>,
 }
 
 impl Launch {
@@ -40,27 +40,29 @@ impl Launch {
     /// container init's pid. The container init is a child of the calling process.
     pub fn spawn(init: &'static [u8], req: LaunchRequest<'_>) -> Result<Launch, LaunchError> {
         let spec: Spec = serde_json::from_slice(req.config)?;
-        let cgroups = cgroup_setup::prepare(&spec, &req.cgroups)?;
-        match Self::spawn_in(init, req, cgroups.clone()) {
+        let cgroups = cgroup_setup::prepare(&spec, req.cgroups.as_ref())?;
+        // A copy for the undo below: the launch owns the original.
+        let undo = cgroups::open(&cgroups.paths());
+        match Self::spawn_in(init, req, cgroups) {
             Ok(launch) => Ok(launch),
             Err(e) => {
-                let _ = cgroups.destroy();
+                let _ = undo.destroy();
                 Err(e)
             }
         }
     }
 
-    fn spawn_in(init: &'static [u8], mut req: LaunchRequest<'_>, cgroups: Manager) -> Result<Launch, LaunchError> {
+    fn spawn_in(init: &'static [u8], mut req: LaunchRequest<'_>, cgroups: Box<dyn Manager>) -> Result<Launch, LaunchError> {
         let exe = init_binary::sealed(init)?;
         let cgroup_dir =
-            match cgroups.unified_dir() {
+            match cgroups.clone_into() {
                 Some(d) => Some(
                     sysfs::openat(None, d, libc::O_RDONLY | libc::O_DIRECTORY, 0)
                         .map_err(|errno| LaunchError::Path { what: "open", path: d.to_path_buf(), errno })?,
                 ),
                 None => None,
             };
-        req.options.cgroup_procs = cgroups.v1_procs_files();
+        req.options.cgroups = Some(cgroups.paths());
         req.options.cgroup_fd = cgroup_dir.as_ref().map(|_| CGROUP_FD);
         let (ours, theirs) = UnixStream::pair().map_err(|e| LaunchError::Spawn(io_errno(&e)))?;
         // Stdio is always mapped explicitly: Node marks its own 0-2 close-on-exec.
@@ -78,7 +80,7 @@ impl Launch {
 
         let mut channel = Channel::new(ours);
         let sent =
-            channel.send(&ToInit::Bootstrap { options: req.options }).and_then(|_| channel.send_bytes(req.config));
+            channel.send(&ToInit::Bootstrap { options: Box::new(req.options) }).and_then(|_| channel.send_bytes(req.config));
         let reply = sent.and_then(|_| channel.recv::<FromInit>());
         // Stage 0 exits right after it reports; reap it whatever it said.
         let stage0_status = pidfd::waitpid(stage0).map(|s| s.code()).unwrap_or(-1);
