@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 want=(busybox-static)
 if [[ "${1:-}" == "--for-tests" ]]; then
   # Peers for the differential and benchmark runs, and tools the tests use.
-  want+=(runc crun hyperfine util-linux iproute2)
+  want+=(runc crun util-linux iproute2)
 fi
 missing=()
 for p in "${want[@]}"; do
