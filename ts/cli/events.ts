@@ -1,8 +1,6 @@
 // `ocirun events ID`: the container's stats as runc prints them, once with --stats or every
 // --interval, and an "oom" event whenever the OOM killer strikes in the container.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgumentError } from '../errors.ts';
-import type { Container } from '../container/container.ts';
 import type { CliContext } from './context.ts';
 
 /** A Go-style duration ("5s", "500ms", "1m30s") in milliseconds. */
@@ -25,33 +23,17 @@ function emit(ctx: CliContext, event: Record<string, unknown>): void {
   ctx.out(JSON.stringify(event) + '\n');
 }
 
-async function statsEvent(c: Container): Promise<Record<string, unknown>> {
-  return { type: 'stats', id: c.id, data: await c.stats() };
-}
-
 export async function events(ctx: CliContext, id: string, flags: { stats?: boolean; interval: string }): Promise<void> {
   const interval = parseDuration(flags.interval);
   const c = await ctx.factory.load(id);
   if ((await c.state()).status === 'stopped') throw new InvalidArgumentError('container is not running');
   if (flags.stats) {
-    emit(ctx, await statsEvent(c));
+    emit(ctx, { type: 'stats', id: c.id, data: await c.stats() });
     return;
   }
-  let stopped = false;
-  const watchOom = async () => {
-    while (!stopped) {
-      const event = await c.nextOom(1000);
-      if (event === 'oom') emit(ctx, { type: 'oom', id });
-      if (event === 'gone') stopped = true;
-    }
-  };
-  const oom = watchOom();
-  while (!stopped) {
-    const status = (await c.state().catch(() => ({ status: 'stopped' }))).status;
-    if (status === 'stopped') break;
-    emit(ctx, await statsEvent(c));
-    await sleep(interval);
+  // runc prints stats and oom events until the container stops; the exit is not one of them.
+  for await (const e of c.events({ interval })) {
+    if (e.type === 'exit') break;
+    emit(ctx, e);
   }
-  stopped = true;
-  await oom;
 }

@@ -7,7 +7,9 @@ import { native, toError } from '../native/index.ts';
 import type { BlockingOps } from '../native/ops.ts';
 import { OCI_VERSION } from '../spec/defaults.ts';
 import type { LinuxResources } from '../spec/types.ts';
+import { type ContainerEvent, containerEvents, type EventsOptions } from './events.ts';
 import { parseSignal } from './signals.ts';
+import type { StdioStreams } from './stdio.ts';
 import { type ContainerRecord, FIFO_FILE, type ProcessRef, type StateStore } from './state-store.ts';
 import { deriveStatus, isAlive, type Status, transitions } from './status.ts';
 
@@ -46,12 +48,21 @@ export class Container {
   #record: ContainerRecord;
   /** Whether this process is the init's parent, and so the one to reap it. */
   readonly #isParent: boolean;
+  /** The container's stdin, when it was created with stdio "pipe" (else null). */
+  readonly stdin: StdioStreams['stdin'];
+  /** The container's stdout, when it was created with stdio "pipe" (else null). */
+  readonly stdout: StdioStreams['stdout'];
+  /** The container's stderr, when it was created with stdio "pipe" (else null). */
+  readonly stderr: StdioStreams['stderr'];
 
-  constructor(ctx: RuntimeContext, record: ContainerRecord, isParent = false) {
+  constructor(ctx: RuntimeContext, record: ContainerRecord, isParent = false, stdio?: StdioStreams) {
     this.id = record.id;
     this.#ctx = ctx;
     this.#record = record;
     this.#isParent = isParent;
+    this.stdin = stdio?.stdin ?? null;
+    this.stdout = stdio?.stdout ?? null;
+    this.stderr = stdio?.stderr ?? null;
   }
 
   get pid(): number | undefined {
@@ -181,11 +192,12 @@ export class Container {
       n.cgroupKill(JSON.stringify(record.cgroupPaths), 9);
       if (paused) await n.cgroupFreeze(JSON.stringify(record.cgroupPaths), false);
     }
-    if (this.#isParent) {
-      await n.waitChild(init.pid);
-      return;
-    }
-    if (!(await n.waitExited(init.pid, init.startTime, KILL_TIMEOUT_MS))) {
+    const token = n.nextWatchToken();
+    const timer = setTimeout(() => n.cancelWatch(token), KILL_TIMEOUT_MS);
+    const exit = await n.watchExit(token, init.pid, init.startTime, this.#isParent ? 'reap' : 'observe');
+    clearTimeout(timer);
+    if (exit.failure) throw toError(exit.failure, 'wait for the container init');
+    if (exit.outcome !== 'exited') {
       throw new SystemError('ETIMEDOUT', 'ETIMEDOUT', `container init ${init.pid} did not exit after SIGKILL`);
     }
   }
@@ -248,26 +260,40 @@ export class Container {
     return JSON.parse(res.json) as Record<string, unknown>;
   }
 
-  /** Resolves at the next OOM kill in the container ("oom"), or when its cgroup goes ("gone"). */
-  async nextOom(timeoutMs = -1): Promise<'oom' | 'gone' | 'timeout'> {
+  /**
+   * The container's events: stats every `interval` ms, "oom" when the OOM killer strikes in
+   * the container, and "exit" when its init exits, which ends the iteration. Stop iterating
+   * (break, return) to release the watches.
+   */
+  events(opts: EventsOptions = {}): AsyncGenerator<ContainerEvent> {
     const record = this.#ctx.store.read(this.id);
-    const res = await native().cgroupWaitOom(this.#cgroups(record), timeoutMs);
-    if (res.failure) throw toError(res.failure, 'watch for OOM kills');
-    return res.event as 'oom' | 'gone' | 'timeout';
+    return containerEvents(
+      {
+        id: this.id,
+        init: record.init,
+        cgroupPaths: record.cgroupPaths ? JSON.stringify(record.cgroupPaths) : undefined,
+        isParent: this.#isParent,
+        stats: () => this.stats(),
+      },
+      opts,
+    );
   }
 
   /**
    * Waits for the container's init to exit, and reaps it. Only the process that created the
-   * container is its parent and can wait for it.
+   * container is its parent and can wait for it. The wait holds no thread: many containers
+   * can be waited for at once.
    */
   async wait(): Promise<ExitStatus> {
     const init = this.#record.init;
     if (!this.#isParent || !init) {
       throw new InvalidStateError(this.id, 'unknown', 'wait', 'only the process that created a container can wait for it');
     }
-    const res = await native().waitChild(init.pid);
+    const n = native();
+    const res = await n.watchExit(n.nextWatchToken(), init.pid, init.startTime, 'reap');
     if (res.failure) throw toError(res.failure, 'wait for the container');
-    return res.signal === undefined || res.signal === null ? { status: res.status } : { status: res.status, signal: res.signal };
+    const status = res.status ?? -1;
+    return res.signal === undefined || res.signal === null ? { status } : { status, signal: res.signal };
   }
 
   /** Where this container's state lives. */

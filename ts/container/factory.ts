@@ -5,10 +5,12 @@ import { silentLogger, type Logger } from '../log/index.ts';
 import { type DirLock, native, toError, type InitHandle } from '../native/index.ts';
 import { type BlockingCalls, blockingOps } from '../native/ops.ts';
 import { bundleFromConfig, loadBundle, type Bundle } from '../spec/load.ts';
-import { Container, type ContainerState, type RuntimeContext } from './container.ts';
+import type { Spec } from '../spec/types.ts';
+import { Container, type ContainerState, type ExitStatus, type RuntimeContext } from './container.ts';
 import { DEFAULT_ROOT } from './defaults.ts';
 import { validateId } from './ids.ts';
 import { type CgroupPaths, type ContainerRecord, StateStore } from './state-store.ts';
+import { prepareStdio, type PreparedStdio, type StdioOptions } from './stdio.ts';
 
 
 export interface FactoryOptions {
@@ -25,12 +27,18 @@ export interface FactoryOptions {
 }
 
 export interface CreateOptions {
-  /** The bundle directory. */
+  /** The bundle directory (relative paths in the config are relative to it). */
   bundle: string;
-  /** config.json bytes to use instead of BUNDLE/config.json. */
-  config?: Buffer;
+  /** The config to use instead of BUNDLE/config.json: its bytes, or a spec object. */
+  config?: Buffer | Spec;
   /** Switch root with MS_MOVE and chroot instead of pivot_root. */
   noPivot?: boolean;
+  /**
+   * The container's stdin, stdout and stderr (when process.terminal is false): this
+   * process's own ("inherit", the default), /dev/null ("ignore"), a descriptor, or "pipe",
+   * which makes the container's `stdin`/`stdout`/`stderr` Node streams.
+   */
+  stdio?: StdioOptions;
 }
 
 function ownerName(): string {
@@ -65,7 +73,8 @@ export class Factory {
    */
   async create(id: string, opts: CreateOptions): Promise<Container> {
     validateId(id);
-    const bundle: Bundle = opts.config ? bundleFromConfig(opts.bundle, opts.config) : loadBundle(opts.bundle);
+    const config = opts.config && !Buffer.isBuffer(opts.config) ? Buffer.from(JSON.stringify(opts.config)) : opts.config;
+    const bundle: Bundle = config ? bundleFromConfig(opts.bundle, config) : loadBundle(opts.bundle);
     const log = this.#ctx.log.child(id);
     // Everything about cgroups that can be refused is refused before anything exists.
     const n = native();
@@ -78,7 +87,9 @@ export class Factory {
     const dir = store.createDir(id);
     let handle: InitHandle | undefined;
     let lock: DirLock | undefined;
+    let stdio: PreparedStdio | undefined;
     try {
+      stdio = prepareStdio(opts.stdio);
       lock = await store.lock(id);
       const self = native().processStat(process.pid);
       const record: ContainerRecord = {
@@ -109,6 +120,7 @@ export class Factory {
         stateDir: dir,
         noPivot: !!opts.noPivot,
         cgroupPaths: plan.paths,
+        ...(stdio.fds ? { stdio: stdio.fds } : {}),
       });
       const spawned = await spawning;
       handle = spawned.handle ?? undefined;
@@ -139,13 +151,28 @@ export class Factory {
       store.write(record);
       init.release();
       log.debug('created', { pid: record.init.pid });
-      return new Container(this.#ctx, record, true);
+      return new Container(this.#ctx, record, true, stdio.attach());
     } catch (e) {
+      stdio?.discard();
       if (handle) await handle.abort();
       store.remove(id);
       throw e;
     } finally {
       lock?.release();
+    }
+  }
+
+  /**
+   * Creates and starts a container, waits for its process to exit, deletes it, and returns
+   * how the process ended (runc run).
+   */
+  async run(id: string, opts: CreateOptions): Promise<ExitStatus> {
+    const container = await this.create(id, opts);
+    try {
+      await container.start();
+      return await container.wait();
+    } finally {
+      await container.delete({ force: true });
     }
   }
 

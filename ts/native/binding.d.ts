@@ -33,6 +33,12 @@ export declare class InitHandle {
   release(): void
 }
 
+/**
+ * Ends the wait or watch `token`: a pending promise resolves as "cancelled", and the
+ * descriptors are closed.
+ */
+export declare function cancelWatch(token: number): void
+
 /** Removes the container's cgroups, killing what is left in them. */
 export declare function cgroupDestroy(pathsJson: string): Promise<NativeFailure | null>
 
@@ -60,12 +66,6 @@ export declare function cgroupStats(pathsJson: string): StatsResult
  */
 export declare function cgroupUpdate(pathsJson: string, currentJson: string, updateJson: string, devicesJson: string): UpdateResult
 
-/**
- * Waits for the next OOM kill in the container's memory cgroup (at most timeoutMs; < 0
- * forever).
- */
-export declare function cgroupWaitOom(pathsJson: string, timeoutMs: number): Promise<OomResult>
-
 /** Checks config.json's cgroup settings against this host before anything is created. */
 export declare function checkCgroups(config: Buffer, id: string, systemd: boolean): CheckResult
 
@@ -78,10 +78,11 @@ export interface CheckResult {
   failure?: NativeFailure
 }
 
-export interface ExitResult {
-  /** The exit code, or 128 + the signal number, as a shell reports it. */
-  status: number
-  /** The signal that killed the process, if one did. */
+export interface ExitWatch {
+  /** "exited", or "cancelled" when `cancelWatch` ended the wait first. */
+  outcome: string
+  /** The exit code (128 + N when killed by signal N); known only when this process reaped it. */
+  status?: number
   signal?: number
   failure?: NativeFailure
 }
@@ -100,6 +101,11 @@ export interface LaunchOptions {
   noPivot: boolean
   /** The planned cgroups (planCgroups' JSON). */
   cgroupPaths: string
+  /**
+   * The descriptors (in this process) to become the container's stdin, stdout and stderr;
+   * absent: this process's own. The caller keeps them open until the spawn resolves.
+   */
+  stdio?: Array<number>
 }
 
 /** Waits for the lock on a directory. */
@@ -116,6 +122,9 @@ export interface LockResult {
 /** Makes exec.fifo in the state directory. */
 export declare function makeExecFifo(stateDir: string): NativeFailure | null
 
+/** A pipe for a container's stdio; both ends close-on-exec, owned by the caller from now on. */
+export declare function makePipe(): Pipe
+
 export interface NativeFailure {
   /** ESPAWN, EPROTOCOL, EINIT, EINITEXITED, EPROCESS or EPATH. */
   code: string
@@ -126,8 +135,17 @@ export interface NativeFailure {
   errno?: string
 }
 
-export interface OomResult {
-  /** "oom", "gone" (the cgroup was removed) or "timeout". */
+/**
+ * The next event of the OOM watch `token`: "oom", "gone" once the cgroup is removed (and from
+ * then on), or "cancelled".
+ */
+export declare function nextOom(token: number): Promise<OomWatchEvent>
+
+/** A token for one wait (see `cancelWatch`). */
+export declare function nextWatchToken(): number
+
+export interface OomWatchEvent {
+  /** "oom", "gone" (the cgroup was removed), "cancelled", or "error". */
   event: string
   failure?: NativeFailure
 }
@@ -135,6 +153,11 @@ export interface OomResult {
 export interface PidsResult {
   pids: Array<number>
   failure?: NativeFailure
+}
+
+export interface Pipe {
+  read: number
+  write: number
 }
 
 /** Plans the container's cgroups; nothing is created. */
@@ -216,8 +239,15 @@ export interface UpdateResult {
   failure?: NativeFailure
 }
 
-/** Waits for a child of this process (a container init made by this process) and reaps it. */
-export declare function waitChild(pid: number): Promise<ExitResult>
+/**
+ * Resolves when the process `pid` (started at `startTime`) exits. "reap": it is this
+ * process's child; reap it and report its status. "peek": report the status of this child
+ * and leave it for its reaper. "observe": any process; only report that it exited.
+ */
+export declare function watchExit(token: number, pid: number, startTime: number, mode: 'reap' | 'peek' | 'observe'): Promise<ExitWatch>
 
-/** Resolves true once the process has exited (waits at most timeoutMs; < 0 forever). */
-export declare function waitExited(pid: number, startTime: number, timeoutMs: number): Promise<boolean>
+/**
+ * Starts watching the container's memory cgroup for OOM kills; `nextOom` hands out the events.
+ * Returns a failure when the cgroup cannot be watched.
+ */
+export declare function watchOom(token: number, pathsJson: string): NativeFailure | null

@@ -5,7 +5,7 @@ import { InitError, NativeUnavailableError, type OciRunError, SystemError } from
 import type * as Binding from './binding.js';
 
 export type Native = typeof Binding;
-export type { NativeFailure, ProcessStat, ExitResult, InitHandle, DirLock } from './binding.js';
+export type { NativeFailure, ProcessStat, ExitWatch, InitHandle, DirLock } from './binding.js';
 
 let loaded: Native | undefined;
 

@@ -3,7 +3,6 @@
 
 use napi::bindgen_prelude::{AsyncTask, Buffer};
 use napi_derive::napi;
-use ocirun_core::cgroups::oom::{OomEvent, OomWatcher};
 use ocirun_core::cgroups::{self, CgroupError, CgroupPaths, Manager};
 use ocirun_core::launcher::{cgroup_setup, LaunchError};
 use ocirun_core::spec::{Resources, Spec};
@@ -194,37 +193,4 @@ pub fn cgroup_destroy(paths_json: String) -> AsyncTask<Blocking<Option<NativeFai
 #[napi]
 pub fn cgroup_destroy_sync(paths_json: String) -> Option<NativeFailure> {
     manager(&paths_json).and_then(|m| m.destroy().map_err(cgroup_failure)).err()
-}
-
-#[napi(object)]
-pub struct OomResult {
-    /// "oom", "gone" (the cgroup was removed) or "timeout".
-    pub event: String,
-    pub failure: Option<NativeFailure>,
-}
-
-/// Waits for the next OOM kill in the container's memory cgroup (at most timeoutMs; < 0
-/// forever).
-#[napi(ts_return_type = "Promise<OomResult>")]
-pub fn cgroup_wait_oom(paths_json: String, timeout_ms: i32) -> AsyncTask<Blocking<OomResult>> {
-    blocking(move || {
-        let watch = || -> Result<Option<OomEvent>, NativeFailure> {
-            let paths: CgroupPaths = serde_json::from_str(&paths_json).map_err(|e| failure(LaunchError::Config(e)))?;
-            let mut w = match paths.v1.iter().find(|(k, _)| k.split(',').any(|c| c == "memory")) {
-                Some((_, dir)) => OomWatcher::v1(dir),
-                None => match &paths.unified {
-                    Some(dir) => OomWatcher::v2(dir),
-                    None => return Ok(Some(OomEvent::Gone)),
-                },
-            }
-            .map_err(cgroup_failure)?;
-            w.wait(timeout_ms).map_err(cgroup_failure)
-        };
-        match watch() {
-            Ok(Some(OomEvent::Oom)) => OomResult { event: "oom".into(), failure: None },
-            Ok(Some(OomEvent::Gone)) => OomResult { event: "gone".into(), failure: None },
-            Ok(None) => OomResult { event: "timeout".into(), failure: None },
-            Err(f) => OomResult { event: "error".into(), failure: Some(f) },
-        }
-    })
 }

@@ -1,5 +1,6 @@
 //! Creating a container: spawn the init, then let it set the container up.
 
+use std::os::fd::BorrowedFd;
 use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::{AsyncTask, Buffer};
@@ -7,6 +8,7 @@ use napi_derive::napi;
 use ocirun_core::cgroups::{self, CgroupPaths};
 use ocirun_core::init::protocol::InitOptions;
 use ocirun_core::launcher::{procfs, Launch, LaunchError, LaunchRequest};
+use ocirun_core::sys::fs as sysfs;
 
 use crate::failure::{failure, NativeFailure};
 use crate::task::{blocking, Blocking};
@@ -24,6 +26,9 @@ pub struct LaunchOptions {
     pub no_pivot: bool,
     /// The planned cgroups (planCgroups' JSON).
     pub cgroup_paths: String,
+    /// The descriptors (in this process) to become the container's stdin, stdout and stderr;
+    /// absent: this process's own. The caller keeps them open until the spawn resolves.
+    pub stdio: Option<Vec<i32>>,
 }
 
 /// The container's init between spawn and ready.
@@ -64,10 +69,27 @@ pub fn spawn_init_sync(config: Buffer, options: LaunchOptions) -> SpawnResult {
 }
 
 fn spawn(config: &[u8], options: LaunchOptions) -> SpawnResult {
-    let cgroups = match serde_json::from_str::<CgroupPaths>(&options.cgroup_paths) {
-        Ok(p) => cgroups::open(&p),
-        Err(e) => return SpawnResult { handle: None, failure: Some(failure(LaunchError::Config(e))) },
+    let launched = match options.stdio.as_deref() {
+        None => launch(config, options, None),
+        Some(&[i, o, e]) => sysfs::with_borrowed([i, o, e], |fds| launch(config, options, Some(fds)))
+            .unwrap_or_else(|errno| Err(LaunchError::Spawn(errno))),
+        Some(_) => Err(LaunchError::Unexpected("stdio needs exactly three descriptors".into())),
     };
+    match launched {
+        Ok(launch) => {
+            let pid = launch.pid();
+            // The init is our child and unreaped, so its stat cannot belong to another process.
+            let start_time = procfs::stat(pid).map(|s| s.start_time as i64).unwrap_or(0);
+            let cgroup_paths = serde_json::to_string(&launch.cgroup_paths()).unwrap_or_default();
+            let handle = InitHandle { launch: Arc::new(Mutex::new(Some(launch))), pid, start_time, cgroup_paths };
+            SpawnResult { handle: Some(handle), failure: None }
+        }
+        Err(e) => SpawnResult { handle: None, failure: Some(failure(e)) },
+    }
+}
+
+fn launch(config: &[u8], options: LaunchOptions, stdio: Option<[BorrowedFd<'_>; 3]>) -> Result<Launch, LaunchError> {
+    let paths = serde_json::from_str::<CgroupPaths>(&options.cgroup_paths)?;
     let request = LaunchRequest {
         options: InitOptions {
             id: options.id,
@@ -79,20 +101,10 @@ fn spawn(config: &[u8], options: LaunchOptions) -> SpawnResult {
             cgroup_fd: None,
         },
         config,
-        stdio: None,
-        cgroups,
+        stdio,
+        cgroups: cgroups::open(&paths),
     };
-    match Launch::spawn(INIT_EXECUTABLE, request) {
-        Ok(launch) => {
-            let pid = launch.pid();
-            // The init is our child and unreaped, so its stat cannot belong to another process.
-            let start_time = procfs::stat(pid).map(|s| s.start_time as i64).unwrap_or(0);
-            let cgroup_paths = serde_json::to_string(&launch.cgroup_paths()).unwrap_or_default();
-            let handle = InitHandle { launch: Arc::new(Mutex::new(Some(launch))), pid, start_time, cgroup_paths };
-            SpawnResult { handle: Some(handle), failure: None }
-        }
-        Err(e) => SpawnResult { handle: None, failure: Some(failure(e)) },
-    }
+    Launch::spawn(INIT_EXECUTABLE, request)
 }
 
 fn proceed(launch: &Mutex<Option<Launch>>) -> ProceedResult {

@@ -8,6 +8,7 @@ mod launch;
 mod lifecycle;
 mod lock;
 mod task;
+mod watch;
 
 /// The init executable, built for this addon's target by build.rs and carried inside the .node
 /// file, so that each per-arch package is a single file.

@@ -1,10 +1,11 @@
 //! Operations on a created container's init: start, signal, wait, and the process facts that
 //! `state` is computed from.
 
+use std::os::fd::IntoRawFd;
+
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use ocirun_core::launcher::{fifo, procfs, signal};
-use ocirun_core::sys::pidfd::ExitStatus;
 
 use crate::failure::{failure, NativeFailure};
 use crate::task::{blocking, Blocking};
@@ -43,31 +44,6 @@ pub fn signal_process(pid: i32, start_time: i64, signal: i32) -> SignalResult {
     }
 }
 
-/// Resolves true once the process has exited (waits at most timeoutMs; < 0 forever).
-#[napi(ts_return_type = "Promise<boolean>")]
-pub fn wait_exited(pid: i32, start_time: i64, timeout_ms: i32) -> AsyncTask<Blocking<bool>> {
-    blocking(move || signal::wait_exited(pid, start_time as u64, timeout_ms).unwrap_or(true))
-}
-
-#[napi(object)]
-pub struct ExitResult {
-    /// The exit code, or 128 + the signal number, as a shell reports it.
-    pub status: i32,
-    /// The signal that killed the process, if one did.
-    pub signal: Option<i32>,
-    pub failure: Option<NativeFailure>,
-}
-
-/// Waits for a child of this process (a container init made by this process) and reaps it.
-#[napi(ts_return_type = "Promise<ExitResult>")]
-pub fn wait_child(pid: i32) -> AsyncTask<Blocking<ExitResult>> {
-    blocking(move || match signal::wait_child(pid) {
-        Ok(s @ ExitStatus::Exited(_)) => ExitResult { status: s.code(), signal: None, failure: None },
-        Ok(s @ ExitStatus::Signaled(sig)) => ExitResult { status: s.code(), signal: Some(sig), failure: None },
-        Err(e) => ExitResult { status: -1, signal: None, failure: Some(failure(e)) },
-    })
-}
-
 #[napi(object)]
 pub struct ProcessStat {
     pub comm: String,
@@ -80,4 +56,17 @@ pub struct ProcessStat {
 #[napi]
 pub fn process_stat(pid: i32) -> Option<ProcessStat> {
     procfs::stat(pid).map(|s| ProcessStat { comm: s.comm, state: s.state.to_string(), start_time: s.start_time as i64 })
+}
+
+#[napi(object)]
+pub struct Pipe {
+    pub read: i32,
+    pub write: i32,
+}
+
+/// A pipe for a container's stdio; both ends close-on-exec, owned by the caller from now on.
+#[napi]
+pub fn make_pipe() -> napi::Result<Pipe> {
+    let (r, w) = ocirun_core::sys::fs::pipe().map_err(|errno| napi::Error::from_reason(format!("pipe: {errno:?}")))?;
+    Ok(Pipe { read: r.into_raw_fd(), write: w.into_raw_fd() })
 }

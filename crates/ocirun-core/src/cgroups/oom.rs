@@ -19,7 +19,7 @@ use super::file;
 use crate::sys::{events, pidfd, Errno};
 
 /// Longest time a wait goes without checking whether the cgroup was removed.
-const GONE_CHECK_MS: i32 = 1000;
+pub const GONE_CHECK_MS: i32 = 1000;
 
 /// What ended a wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +76,32 @@ impl OomWatcher {
         Ok(OomWatcher { dir: dir.to_path_buf(), source: Source::V2 { inotify, oom_kills }, gone: false })
     }
 
+    /// Watches the memory cgroup of a container's recorded cgroups: the v1 memory hierarchy's
+    /// directory if there is one, else the unified one. None when neither exists.
+    pub fn for_container(paths: &super::CgroupPaths) -> Result<Option<OomWatcher>> {
+        match paths.v1.iter().find(|(k, _)| k.split(',').any(|c| c == "memory")) {
+            Some((_, dir)) => OomWatcher::v1(dir).map(Some),
+            None => paths.unified.as_deref().map(OomWatcher::v2).transpose(),
+        }
+    }
+
+    /// The descriptor that turns readable when something may have happened (see `check`).
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.source.fd()
+    }
+
+    /// What happened since the last look, without blocking: an OOM kill, the cgroup's removal,
+    /// or nothing. A caller that waits on `fd` also calls this now and then (every
+    /// GONE_CHECK_MS), since the removal of a v2 cgroup wakes no one.
+    pub fn check(&mut self) -> Result<Option<OomEvent>> {
+        if self.gone {
+            return Ok(Some(OomEvent::Gone));
+        }
+        let event = self.take()?.or_else(|| (!self.dir.exists()).then_some(OomEvent::Gone));
+        self.gone = event == Some(OomEvent::Gone);
+        Ok(event)
+    }
+
     /// Blocks until the next OOM kill, or until the cgroup is removed. `timeout_ms` < 0 waits
     /// forever; None on timeout. Once the cgroup is gone every wait returns Gone at once.
     ///
@@ -84,20 +110,14 @@ impl OomWatcher {
     pub fn wait(&mut self, timeout_ms: i32) -> Result<Option<OomEvent>> {
         let deadline = u64::try_from(timeout_ms).ok().map(|ms| Instant::now() + Duration::from_millis(ms));
         loop {
-            if self.gone {
-                return Ok(Some(OomEvent::Gone));
-            }
-            let slice = deadline.map_or(GONE_CHECK_MS, |d| ceil_millis(d.saturating_duration_since(Instant::now())));
-            let ready = pidfd::poll_readable(&[self.source.fd()], slice.min(GONE_CHECK_MS))
-                .map_err(|errno| self.watch_error(errno))?;
-            let event = if ready.is_empty() { None } else { self.take()? };
-            let event = event.or_else(|| (!self.dir.exists()).then_some(OomEvent::Gone));
-            if let Some(event) = event {
-                self.gone = event == OomEvent::Gone;
+            if let Some(event) = self.check()? {
                 return Ok(Some(event));
             }
+            let slice = deadline.map_or(GONE_CHECK_MS, |d| ceil_millis(d.saturating_duration_since(Instant::now())));
+            pidfd::poll_readable(&[self.source.fd()], slice.min(GONE_CHECK_MS))
+                .map_err(|errno| self.watch_error(errno))?;
             if deadline.is_some_and(|d| Instant::now() >= d) {
-                return Ok(None);
+                return self.check();
             }
         }
     }

@@ -4,7 +4,7 @@
 use std::os::fd::{AsFd, OwnedFd};
 
 use super::{procfs, LaunchError};
-use crate::sys::pidfd::{self, ExitStatus};
+use crate::sys::pidfd;
 use crate::sys::Errno;
 
 /// A pidfd for `pid`, if it is still the process that started at `start_time`.
@@ -28,18 +28,4 @@ pub fn kill(pid: i32, start_time: u64, sig: i32) -> Result<bool, LaunchError> {
         Err(Errno::ESRCH) => Ok(false),
         Err(errno) => Err(LaunchError::Signal { pid, errno }),
     }
-}
-
-/// Waits up to `timeout_ms` (< 0: forever) for the process to exit; true once it has.
-/// Works for any process: a pidfd turns readable when its process exits, zombie or reaped.
-pub fn wait_exited(pid: i32, start_time: u64, timeout_ms: i32) -> Result<bool, LaunchError> {
-    let Some(fd) = open_verified(pid, start_time)? else { return Ok(true) };
-    let ready = pidfd::poll_readable(&[fd.as_fd()], timeout_ms).map_err(|errno| LaunchError::Wait { pid, errno })?;
-    Ok(!ready.is_empty())
-}
-
-/// Waits for a child of this process to exit and reaps it: its exit status.
-pub fn wait_child(pid: i32) -> Result<ExitStatus, LaunchError> {
-    let fd = pidfd::pidfd_open(pid).map_err(|errno| LaunchError::Pidfd { pid, errno })?;
-    pidfd::wait_child(fd.as_fd()).map_err(|errno| LaunchError::Wait { pid, errno })
 }

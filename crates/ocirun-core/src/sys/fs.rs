@@ -2,7 +2,7 @@
 
 use std::ffi::{CStr, OsString};
 use std::mem::MaybeUninit;
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 
@@ -231,4 +231,28 @@ pub fn inherited(fd: RawFd) -> Option<BorrowedFd<'static>> {
     let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
     // SAFETY: the descriptor is open (checked above) and nothing in this process closes it.
     (flags >= 0).then(|| unsafe { BorrowedFd::borrow_raw(fd) })
+}
+
+/// A pipe, both ends close-on-exec: (read end, write end).
+pub fn pipe() -> SysResult<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: fds has room for the two descriptors pipe2 writes.
+    check_int(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    // SAFETY: the kernel just returned both descriptors and nothing else owns them.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// Runs `f` with descriptors an embedder owns by number (a JS caller's stdio choices), after
+/// checking that each is open. The caller keeps them open until `f` returns.
+pub fn with_borrowed<R>(fds: [RawFd; 3], f: impl FnOnce([BorrowedFd<'_>; 3]) -> R) -> SysResult<R> {
+    for fd in fds {
+        // SAFETY: F_GETFD only reads the descriptor's flags.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+            return Err(Errno::EBADF);
+        }
+    }
+    // SAFETY: each descriptor is open (checked above) and its owner keeps it open for the
+    // duration of `f`, which cannot hold on to the borrows past its return.
+    let borrowed = fds.map(|fd| unsafe { BorrowedFd::borrow_raw(fd) });
+    Ok(f(borrowed))
 }

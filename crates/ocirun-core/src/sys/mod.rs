@@ -5,6 +5,7 @@
 
 pub mod bpf;
 pub mod caps;
+pub mod epoll;
 pub mod events;
 pub mod fs;
 pub mod memfd;

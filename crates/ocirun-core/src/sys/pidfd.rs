@@ -36,11 +36,20 @@ impl ExitStatus {
 
 /// Waits for a child to exit and reaps it (waitid with P_PIDFD).
 pub fn wait_child(pidfd: BorrowedFd<'_>) -> SysResult<ExitStatus> {
+    wait_child_with(pidfd, libc::WEXITED)
+}
+
+/// How an exited child ended, leaving it a zombie for its reaper (WNOWAIT).
+pub fn peek_child(pidfd: BorrowedFd<'_>) -> SysResult<ExitStatus> {
+    wait_child_with(pidfd, libc::WEXITED | libc::WNOWAIT)
+}
+
+fn wait_child_with(pidfd: BorrowedFd<'_>, options: libc::c_int) -> SysResult<ExitStatus> {
     loop {
         // SAFETY: info is zeroed plain data that waitid fills.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
         // SAFETY: info lives for the call.
-        let ret = unsafe { libc::waitid(P_PIDFD, pidfd.as_raw_fd() as libc::id_t, &mut info, libc::WEXITED) };
+        let ret = unsafe { libc::waitid(P_PIDFD, pidfd.as_raw_fd() as libc::id_t, &mut info, options) };
         match check_int(ret) {
             Err(Errno::EINTR) => continue,
             Err(e) => return Err(e),
