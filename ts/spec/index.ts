@@ -3,3 +3,4 @@ export { defaultSpec, rootlessSpec, OCI_VERSION } from './defaults.ts';
 export { loadBundle, bundleFromConfig, type Bundle } from './load.ts';
 export { parseConfig, schemaError } from './validate.ts';
 export { checkSpec } from './checks.ts';
+export { SpecBuilder, defaultBuilder as default } from './builder.ts';
