@@ -5,22 +5,13 @@ import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { Factory, spec, type ContainerEvent } from '../../ts/index.ts';
-import { makeBundle, type TestBundle } from '../helpers/bundle.ts';
-import { Runtime, uniqueId } from '../helpers/cli.ts';
+import { uniqueId } from '../helpers/cli.ts';
+import { useRuntimeAndBundle } from '../helpers/fixture.ts';
 
-let rt: Runtime;
-let bundle: TestBundle;
+const fx = useRuntimeAndBundle();
 let factory: Factory;
-
 test.before(() => {
-  rt = new Runtime();
-  bundle = makeBundle();
-  factory = new Factory({ root: rt.root });
-});
-
-test.after.always(() => {
-  rt.destroy();
-  bundle.remove();
+  factory = new Factory({ root: fx.rt.root });
 });
 
 async function readAll(stream: Readable | null): Promise<string> {
@@ -32,12 +23,12 @@ async function readAll(stream: Readable | null): Promise<string> {
 
 /** A config from the builder with `args`, rooted in the test bundle's rootfs. */
 function config(...args: string[]) {
-  return spec.default().rootfs(bundle.rootfs).args(...args);
+  return spec.default().rootfs(fx.bundle.rootfs).args(...args);
 }
 
 test.serial('stdio "pipe" gives the container\'s stdin, stdout and stderr as streams', async (t) => {
   const c = await factory.create(uniqueId(), {
-    bundle: bundle.dir,
+    bundle: fx.bundle.dir,
     config: config('sh', '-c', 'read line; echo "out:$line"; echo "err:$line" >&2').build(),
     stdio: 'pipe',
   });
@@ -53,7 +44,7 @@ test.serial('stdio "pipe" gives the container\'s stdin, stdout and stderr as str
 
 test.serial('stdio "ignore" gives the container /dev/null', async (t) => {
   const c = await factory.create(uniqueId(), {
-    bundle: bundle.dir,
+    bundle: fx.bundle.dir,
     config: config('sh', '-c', 'readlink /proc/self/fd/0; readlink /proc/self/fd/2').build(),
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -66,13 +57,13 @@ test.serial('stdio "ignore" gives the container /dev/null', async (t) => {
 
 test.serial('factory.run creates, starts, waits and deletes, and returns the exit status', async (t) => {
   const id = uniqueId();
-  const status = await factory.run(id, { bundle: bundle.dir, config: config('sh', '-c', 'exit 7').build(), stdio: 'ignore' });
+  const status = await factory.run(id, { bundle: fx.bundle.dir, config: config('sh', '-c', 'exit 7').build(), stdio: 'ignore' });
   t.deepEqual(status, { status: 7 });
-  t.false(rt.run(['list', '-q']).stdout.split('\n').includes(id), 'nothing is left');
+  t.false(fx.rt.run(['list', '-q']).stdout.split('\n').includes(id), 'nothing is left');
 });
 
 test.serial('events yields stats, then the exit, and ends', async (t) => {
-  const c = await factory.create(uniqueId(), { bundle: bundle.dir, config: config('sleep', '1').build(), stdio: 'ignore' });
+  const c = await factory.create(uniqueId(), { bundle: fx.bundle.dir, config: config('sleep', '1').build(), stdio: 'ignore' });
   await c.start();
   const seen: ContainerEvent[] = [];
   for await (const e of c.events({ interval: 200 })) seen.push(e);
@@ -87,7 +78,7 @@ test.serial('events yields stats, then the exit, and ends', async (t) => {
 
 test.serial('events reports an OOM kill', async (t) => {
   const c = await factory.create(uniqueId(), {
-    bundle: bundle.dir,
+    bundle: fx.bundle.dir,
     config: config('sh', '-c', 'sleep 0.3; tail /dev/zero; sleep 60').memory(16 * 1024 * 1024, 16 * 1024 * 1024).build(),
     stdio: 'ignore',
   });
@@ -104,7 +95,7 @@ test.serial('events reports an OOM kill', async (t) => {
 });
 
 test.serial('leaving an events loop early releases its watches', async (t) => {
-  const c = await factory.create(uniqueId(), { bundle: bundle.dir, config: config('sleep', '30').build(), stdio: 'ignore' });
+  const c = await factory.create(uniqueId(), { bundle: fx.bundle.dir, config: config('sleep', '30').build(), stdio: 'ignore' });
   await c.start();
   const fds = readdirSync('/proc/self/fd').length;
   for await (const e of c.events({ interval: 50 })) if (e.type === 'stats') break;
@@ -114,7 +105,7 @@ test.serial('leaving an events loop early releases its watches', async (t) => {
 
 test.serial('many waits at once leave the libuv pool free for other work', async (t) => {
   const cs = await Promise.all(
-    Array.from({ length: 6 }, () => factory.create(uniqueId(), { bundle: bundle.dir, config: config('sleep', '2').build(), stdio: 'ignore' })),
+    Array.from({ length: 6 }, () => factory.create(uniqueId(), { bundle: fx.bundle.dir, config: config('sleep', '2').build(), stdio: 'ignore' })),
   );
   await Promise.all(cs.map((c) => c.start()));
   const waits = cs.map((c) => c.wait());
@@ -157,7 +148,7 @@ test.serial('the spec builder writes what each step says', (t) => {
 
 test.serial('a built config runs as it says', async (t) => {
   const c = await factory.create(uniqueId(), {
-    bundle: bundle.dir,
+    bundle: fx.bundle.dir,
     config: config('sh', '-c', 'echo $FOO; hostname; cat /sys/fs/cgroup/pids/pids.max').env({ FOO: 'bar' }).hostname('built').pids(21).build(),
     stdio: ['ignore', 'pipe', 'inherit'],
   });

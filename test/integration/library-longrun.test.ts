@@ -3,21 +3,10 @@
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Factory, spec } from '../../ts/index.ts';
-import { makeBundle, type TestBundle } from '../helpers/bundle.ts';
-import { Runtime, uniqueId } from '../helpers/cli.ts';
+import { uniqueId } from '../helpers/cli.ts';
+import { useRuntimeAndBundle } from '../helpers/fixture.ts';
 
-let rt: Runtime;
-let bundle: TestBundle;
-
-test.before(() => {
-  rt = new Runtime();
-  bundle = makeBundle();
-});
-
-test.after.always(() => {
-  rt.destroy();
-  bundle.remove();
-});
+const fx = useRuntimeAndBundle();
 
 interface Footprint {
   fds: number;
@@ -43,13 +32,13 @@ function footprint(): Footprint {
 }
 
 async function runMany(factory: Factory, count: number, inFlight: number): Promise<number[]> {
-  const config = spec.default().rootfs(bundle.rootfs).args('true').build();
+  const config = spec.default().rootfs(fx.bundle.rootfs).args('true').build();
   const statuses: number[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
       next++;
-      const c = await factory.create(uniqueId('lr'), { bundle: bundle.dir, config, stdio: 'ignore' });
+      const c = await factory.create(uniqueId('lr'), { bundle: fx.bundle.dir, config, stdio: 'ignore' });
       await c.start();
       statuses.push((await c.wait()).status);
       await c.delete();
@@ -61,7 +50,7 @@ async function runMany(factory: Factory, count: number, inFlight: number): Promi
 
 test('500 containers in one process leave no descriptors, zombies, threads or memory behind', async (t) => {
   t.timeout(300_000);
-  const factory = new Factory({ root: rt.root });
+  const factory = new Factory({ root: fx.rt.root });
   // The first containers load the addon, start the watcher thread and the libuv pool, and
   // warm V8 up: the footprint is taken after them.
   await runMany(factory, 20, 4);
@@ -75,5 +64,5 @@ test('500 containers in one process leave no descriptors, zombies, threads or me
   t.is(after.zombies, 0, 'every init was reaped');
   t.is(after.threads, before.threads, 'no thread is left behind');
   t.true(after.rssMiB - before.rssMiB < 40, `RSS grew by ${(after.rssMiB - before.rssMiB).toFixed(1)} MiB`);
-  t.deepEqual(readdirSync(rt.root), [], 'no state is left behind');
+  t.deepEqual(readdirSync(fx.rt.root), [], 'no state is left behind');
 });
