@@ -33,7 +33,7 @@ try {
   container.stdout?.on('data', (chunk: Buffer) => process.stdout.write(`container says: ${chunk}`));
   await container.start();
   for await (const event of container.events({ interval: 100 })) {
-    if (event.type === 'stats') console.log(`pids in the container: ${JSON.stringify(event.data['pids'])}`);
+    if (event.type === 'stats') console.log(`processes in the container: ${event.data.pids.current ?? 0}`);
     else console.log(`event: ${event.type}`);
   }
   const { status } = await container.wait();

@@ -9,6 +9,7 @@ import { OCI_VERSION } from '../spec/defaults.ts';
 import type { LinuxResources } from '../spec/types.ts';
 import { type ContainerEvent, containerEvents, type EventsOptions } from './events.ts';
 import { parseSignal } from './signals.ts';
+import type { ContainerStats } from './stats.ts';
 import type { StdioStreams } from './stdio.ts';
 import { type ContainerRecord, FIFO_FILE, type ProcessRef, type StateStore } from './state-store.ts';
 import { deriveStatus, isAlive, type Status, transitions } from './status.ts';
@@ -253,11 +254,11 @@ export class Container {
   }
 
   /** Resource usage, in runc's stats shape. */
-  async stats(): Promise<Record<string, unknown>> {
+  async stats(): Promise<ContainerStats> {
     const record = this.#ctx.store.read(this.id);
     const res = native().cgroupStats(this.#cgroups(record));
     if (res.failure) throw toError(res.failure, 'read the container\'s stats');
-    return JSON.parse(res.json) as Record<string, unknown>;
+    return JSON.parse(res.json) as ContainerStats;
   }
 
   /**

@@ -4,9 +4,10 @@
 // everything is released when the consumer stops iterating.
 import { native, toError } from '../native/index.ts';
 import type { ProcessRef } from './state-store.ts';
+import type { ContainerStats } from './stats.ts';
 
 export type ContainerEvent =
-  | { type: 'stats'; id: string; data: Record<string, unknown> }
+  | { type: 'stats'; id: string; data: ContainerStats }
   | { type: 'oom'; id: string }
   | { type: 'exit'; id: string; status?: number; signal?: number };
 
@@ -25,7 +26,7 @@ export interface EventSource {
   cgroupPaths: string | undefined;
   /** Whether this process created the container: then the exit status can be read. */
   isParent: boolean;
-  stats(): Promise<Record<string, unknown>>;
+  stats(): Promise<ContainerStats>;
 }
 
 export async function* containerEvents(src: EventSource, opts: EventsOptions = {}): AsyncGenerator<ContainerEvent> {
