@@ -28,10 +28,7 @@ pub fn run(ch: &mut Channel, spec: &Spec, opts: &InitOptions, state_dir: OwnedFd
             if let Err(f) = wait_for_start(&state_dir) {
                 return f;
             }
-            let errno = exec::exec(&plan);
-            // `start` has returned by now; the caller only sees the container exit.
-            eprintln!("ocirun: exec {:?}: {errno:?}", plan.path);
-            sysproc::exit_now(if errno == Errno::ENOENT { 127 } else { 126 });
+            exec::exec(&plan)
         }
     }
 }
