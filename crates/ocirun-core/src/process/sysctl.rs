@@ -16,12 +16,17 @@ pub fn sysctl_path(key: &str) -> Option<PathBuf> {
     valid.then(|| PathBuf::from(key.replace('.', "/")))
 }
 
-pub fn apply<'a>(procfs: &Procfs, sysctls: impl IntoIterator<Item = (&'a String, &'a String)>) -> Result<(), ProcessError> {
+pub fn apply<'a>(
+    procfs: &Procfs,
+    sysctls: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> Result<(), ProcessError> {
     for (key, value) in sysctls {
         let rel = sysctl_path(key).ok_or_else(|| ProcessError::SysctlName { key: key.clone() })?;
-        procfs
-            .write(&Path::new("sys").join(rel), value.as_bytes())
-            .map_err(|errno| ProcessError::Sysctl { key: key.clone(), value: value.clone(), errno })?;
+        procfs.write(&Path::new("sys").join(rel), value.as_bytes()).map_err(|errno| ProcessError::Sysctl {
+            key: key.clone(),
+            value: value.clone(),
+            errno,
+        })?;
     }
     Ok(())
 }

@@ -38,7 +38,8 @@ pub fn mask(root: &RootDir, path: &Path) -> Result<(), RootfsError> {
         let opts = MountOptions::parse(&["ro".to_string()]);
         build_filesystem("tmpfs", Some("tmpfs"), &opts, "tmpfs", path)?
     } else {
-        let null = verified_null(root).map_err(|errno| RootfsError::MaskNull { path: resolve::display(path), errno })?;
+        let null =
+            verified_null(root).map_err(|errno| RootfsError::MaskNull { path: resolve::display(path), errno })?;
         mount::open_tree_clone(null.as_fd(), false).map_err(err)?
     };
     mount::move_mount(mnt.as_fd(), fd.as_fd()).map_err(err)
