@@ -37,18 +37,19 @@ export async function startSwapper(a: string, b: string, limitSeconds = 120): Pr
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  // 'close', not 'exit': the count printed at the end must have been read.
+  const exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
   await new Promise<void>((resolve, reject) => {
     const check = () => (out.includes('ready\n') ? resolve() : undefined);
     child.stdout!.on('data', check);
-    void exited.then(([code]) => reject(new Error(`swapper exited (${code}) before it started: ${err}`)));
+    exited.then(([code]) => reject(new Error(`swapper exited (${code}) before it started: ${err}`)), reject);
   });
   return {
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const [code, signal] = await exited;
       if (code !== 0) throw new Error(`swapper failed (${code ?? signal}): ${err}`);
-      return Number(out.split('\n')[1]);
+      return Number(out.trim().split('\n').at(-1));
     },
   };
 }
