@@ -8,6 +8,7 @@ use super::channel::Channel;
 use super::protocol::{Failure, FromInit, InitOptions, Step, StepError, ToInit};
 use super::protocol_failure;
 use crate::namespaces;
+use crate::process::procfs::Procfs;
 use crate::process::{caps, exec, rlimits, sysctl, user, ProcessError};
 use crate::rootfs;
 use crate::spec::{Process, Spec};
@@ -28,10 +29,7 @@ pub fn run(ch: &mut Channel, spec: &Spec, opts: &InitOptions, state_dir: OwnedFd
             if let Err(f) = wait_for_start(&state_dir) {
                 return f;
             }
-            let errno = exec::exec(&plan);
-            // `start` has returned by now; the caller only sees the container exit.
-            eprintln!("ocirun: exec {:?}: {errno:?}", plan.path);
-            sysproc::exit_now(if errno == Errno::ENOENT { 127 } else { 126 });
+            exec::exec(&plan)
         }
     }
 }
@@ -53,9 +51,11 @@ fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions) -> Result<exec::Exec
     let _ = sysproc::set_dumpable(false);
     let caller_umask = sysproc::umask(0);
 
+    // Opened before any mount of the container exists; see process/procfs.rs.
+    let procfs = Procfs::open();
     namespaces::unshare_cgroup(linux).map_err(failed)?;
     if let Some(adj) = process.oom_score_adj {
-        write_oom_score_adj(adj).map_err(failed)?;
+        write_oom_score_adj(&procfs, adj).map_err(failed)?;
     }
     rootfs::prepare(spec, opts).map_err(failed)?;
     exec::make_cwd(&process.cwd).map_err(failed)?;
@@ -67,18 +67,18 @@ fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions) -> Result<exec::Exec
         crate::sys::process::setdomainname(name)
             .map_err(|errno| failed(ProcessError::Domainname { name: name.clone(), errno }))?;
     }
-    sysctl::apply(&linux.sysctl).map_err(failed)?;
+    sysctl::apply(&procfs, &linux.sysctl).map_err(failed)?;
+    drop(procfs);
     rootfs::finalize(spec).map_err(failed)?;
     rlimits::apply(&process.rlimits).map_err(failed)?;
     become_user(ch, process, caller_umask)?;
     exec::prepare(process).map_err(failed)
 }
 
-fn write_oom_score_adj(adj: i32) -> Result<(), ProcessError> {
-    std::fs::write("/proc/self/oom_score_adj", adj.to_string()).map_err(|e| ProcessError::OomScoreAdj {
-        value: adj,
-        errno: Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)),
-    })
+fn write_oom_score_adj(procfs: &Procfs, adj: i32) -> Result<(), ProcessError> {
+    procfs
+        .write_own("oom_score_adj", adj.to_string().as_bytes())
+        .map_err(|errno| ProcessError::OomScoreAdj { value: adj, errno })
 }
 
 /// The order runc uses: bounding set (needs CAP_SETPCAP), keepcaps, user switch, working

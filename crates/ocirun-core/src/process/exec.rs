@@ -5,7 +5,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::spec::Process;
-use crate::sys::{fs as sysfs, mount, process, Errno};
+use std::os::fd::AsFd;
+
+use crate::sys::fs::{self as sysfs, RESOLVE_NO_MAGICLINKS};
+use crate::sys::{mount, process, Errno};
 
 use super::ProcessError;
 
@@ -82,19 +85,31 @@ fn lookup(name: &str, env: &[String]) -> Result<CString, ProcessError> {
     Err(ProcessError::NotFound { name: name.to_string() })
 }
 
-/// A regular file the process may execute.
+/// A regular file the process may execute, reached without a magic link: a path through
+/// /proc/self/fd/N or /proc/PID/cwd leads wherever a descriptor of the init points, the host
+/// included (the CVE-2024-21626 class), and is refused with ELOOP.
 fn executable(path: &CString) -> Result<(), Errno> {
-    let st = sysfs::fstatat(None, Path::new(std::ffi::OsStr::from_bytes(path.as_bytes())), 0)?;
-    if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+    let path_ref = Path::new(std::ffi::OsStr::from_bytes(path.as_bytes()));
+    let fd = sysfs::openat2(None, path_ref, libc::O_PATH, 0, RESOLVE_NO_MAGICLINKS)?;
+    if sysfs::fstat(fd.as_fd())?.st_mode & libc::S_IFMT != libc::S_IFREG {
         return Err(Errno::EACCES);
     }
     process::access_executable(path)
 }
 
-/// Closes every descriptor but stdio at exec, then executes. Returns only on failure.
-pub fn exec(e: &Exec) -> Errno {
-    if let Err(errno) = sysfs::cloexec_from(3) {
-        return errno;
-    }
-    process::execve(&e.path, &e.argv, &e.env)
+/// Closes every descriptor but stdio, then executes; on failure, says why on stderr and exits
+/// 127 (not found) or 126, as shells do. Closing rather than marking close-on-exec matters:
+/// execve resolves the program's path while close-on-exec descriptors are still open, so a
+/// path through /proc/self/fd/N would reach whatever N holds even after the check above (a
+/// symlink in a shared volume can be changed between create and start).
+pub fn exec(e: &Exec) -> ! {
+    process::exec_closing_from(3, &e.path, &e.argv, &e.env, |errno| {
+        // `start` has returned by now; the caller only sees the container exit.
+        eprintln!("ocirun: exec {:?}: {errno:?}", e.path);
+        if errno == Errno::ENOENT {
+            127
+        } else {
+            126
+        }
+    })
 }

@@ -4,6 +4,7 @@
 pub mod caps;
 mod error;
 pub mod exec;
+pub mod procfs;
 pub mod rlimits;
 pub mod sysctl;
 pub mod user;

@@ -51,6 +51,8 @@ pub enum RootfsError {
     },
     #[error("mount destination {dst} is inside /proc, where only a proc filesystem (at /proc) or a few known files may be mounted")]
     ProcDestination { dst: String },
+    #[error("mount {fstype} on {dst}: {fstype} must be mounted on an ordinary directory, and {dst} {why}")]
+    NotOrdinaryDirectory { fstype: String, dst: String, why: String },
     #[error(
         "mount on {dst}: option {option} needs idmapped mounts, which this version of ocirun does not support yet"
     )]
@@ -98,6 +100,12 @@ pub enum RootfsError {
         #[source]
         errno: Errno,
     },
+    #[error("mask {path}: the container's /dev/null is missing or is not the null device (1:3)")]
+    MaskNull {
+        path: String,
+        #[source]
+        errno: Errno,
+    },
 }
 
 impl StepError for RootfsError {
@@ -111,6 +119,7 @@ impl StepError for RootfsError {
             | MissingType { .. }
             | Source { .. }
             | ProcDestination { .. }
+            | NotOrdinaryDirectory { .. }
             | Unsupported { .. }
             | Copyup { .. } => Step::Mount,
             Device { .. } | DeviceMismatch { .. } => Step::CreateDevice,
@@ -118,7 +127,7 @@ impl StepError for RootfsError {
             PivotRoot { .. } => Step::PivotRoot,
             ReadonlyRoot { .. } => Step::ReadonlyRoot,
             ReadonlyPath { .. } => Step::ReadonlyPath,
-            MaskPath { .. } => Step::MaskPath,
+            MaskPath { .. } | MaskNull { .. } => Step::MaskPath,
         }
     }
 
@@ -137,8 +146,13 @@ impl StepError for RootfsError {
             | PivotRoot { errno, .. }
             | ReadonlyRoot { errno, .. }
             | ReadonlyPath { errno, .. }
-            | MaskPath { errno, .. } => Some(*errno),
-            MissingType { .. } | ProcDestination { .. } | Unsupported { .. } | DeviceMismatch { .. } => None,
+            | MaskPath { errno, .. }
+            | MaskNull { errno, .. } => Some(*errno),
+            MissingType { .. }
+            | ProcDestination { .. }
+            | NotOrdinaryDirectory { .. }
+            | Unsupported { .. }
+            | DeviceMismatch { .. } => None,
         }
     }
 }

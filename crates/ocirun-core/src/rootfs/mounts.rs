@@ -69,6 +69,9 @@ fn destination(
 ) -> Result<OwnedFd, RootfsError> {
     let fd = root.open_or_create(dst, create).map_err(mount_err(what, dst))?;
     let real = root.path_of(fd.as_fd()).map_err(mount_err(what, dst))?;
+    if let Some(t @ ("proc" | "sysfs")) = fstype {
+        ordinary_directory(fd.as_fd(), t, dst, &real)?;
+    }
     if resolve::is_within(&real, Path::new("/proc")) {
         let proc_itself = real == Path::new("/proc") && fstype == Some("proc");
         let allowed = PROC_FILES_ALLOWED.iter().any(|p| real == Path::new(p));
@@ -77,6 +80,20 @@ fn destination(
         }
     }
     Ok(fd)
+}
+
+/// proc and sysfs go exactly where the config says, as runc requires: a /proc or /sys that is a
+/// symlink in the image would move them elsewhere in the container (CVE-2023-27561 and
+/// CVE-2023-28642), where path-based protections such as LSM rules no longer cover them.
+fn ordinary_directory(fd: BorrowedFd<'_>, fstype: &str, dst: &Path, real: &Path) -> Result<(), RootfsError> {
+    let why = if real != dst {
+        format!("leads to {} through a symlink", resolve::display(real))
+    } else if sysfs::fstat(fd).map_err(mount_err(fstype, dst))?.st_mode & libc::S_IFMT != libc::S_IFDIR {
+        "is not a directory".to_string()
+    } else {
+        return Ok(());
+    };
+    Err(RootfsError::NotOrdinaryDirectory { fstype: fstype.to_string(), dst: resolve::display(dst), why })
 }
 
 /// A new filesystem (proc, sysfs, tmpfs, devpts, mqueue, ...).

@@ -38,14 +38,17 @@ pub fn mask(root: &RootDir, path: &Path) -> Result<(), RootfsError> {
         let opts = MountOptions::parse(&["ro".to_string()]);
         build_filesystem("tmpfs", Some("tmpfs"), &opts, "tmpfs", path)?
     } else {
-        let null = verified_null(root).map_err(err)?;
+        let null =
+            verified_null(root).map_err(|errno| RootfsError::MaskNull { path: resolve::display(path), errno })?;
         mount::open_tree_clone(null.as_fd(), false).map_err(err)?
     };
     mount::move_mount(mnt.as_fd(), fd.as_fd()).map_err(err)
 }
 
 /// The container's /dev/null, opened without following a symlink and checked to be the null
-/// character device (1:3): masking with anything else could expose or redirect a file.
+/// character device (1:3): masking with anything else would bind that file over the masked
+/// path, writable, and a missing one must not leave the path unmasked (CVE-2025-31133). The
+/// descriptor checked is the one bound, so a swap after the check changes nothing.
 fn verified_null(root: &RootDir) -> Result<OwnedFd, Errno> {
     let fd = root.open_in(Path::new("/dev/null"), libc::O_PATH | libc::O_NOFOLLOW)?;
     let st = sysfs::fstat(fd.as_fd())?;

@@ -114,6 +114,24 @@ pub fn execve(path: &CString, argv: &[CString], envp: &[CString]) -> Errno {
     Errno::last()
 }
 
+/// Closes every descriptor from `first` up and executes the program. On failure, `failed`
+/// (which may write to stdio) gives the exit code, and the process ends: nothing that owned a
+/// closed descriptor runs again, whichever way this goes.
+pub fn exec_closing_from(
+    first: u32,
+    path: &CString,
+    argv: &[CString],
+    envp: &[CString],
+    failed: impl FnOnce(Errno) -> i32,
+) -> ! {
+    // SAFETY: close_range only closes descriptors; their owners never run again (see above).
+    let errno = match check(unsafe { libc::syscall(libc::SYS_close_range, first, u32::MAX, 0) }) {
+        Ok(_) => execve(path, argv, envp),
+        Err(e) => e,
+    };
+    exit_now(failed(errno))
+}
+
 pub fn getpid() -> i32 {
     // SAFETY: getpid cannot fail.
     unsafe { libc::getpid() }
