@@ -31,6 +31,8 @@ export interface CreateOptions {
   config?: Buffer;
   /** Switch root with MS_MOVE and chroot instead of pivot_root. */
   noPivot?: boolean;
+  /** Keep the caller's session keyring instead of a new one per container (runc's --no-new-keyring). */
+  noNewKeyring?: boolean;
 }
 
 function ownerName(): string {
@@ -72,6 +74,9 @@ export class Factory {
     const check = n.checkCgroups(bundle.raw, id, this.#systemdCgroup);
     if (check.failure) throw toError(check.failure);
     for (const w of check.warnings) log.warn(w);
+    const settings = n.checkSettings(bundle.raw);
+    if (settings.failure) throw toError(settings.failure);
+    for (const w of settings.warnings) log.warn(w);
     const plan = n.planCgroups(bundle.raw, id);
     if (plan.failure) throw toError(plan.failure);
     const store = this.#ctx.store;
@@ -109,6 +114,7 @@ export class Factory {
         stateDir: dir,
         noPivot: !!opts.noPivot,
         cgroupPaths: plan.paths,
+        noNewKeyring: !!opts.noNewKeyring,
       });
       const spawned = await spawning;
       handle = spawned.handle ?? undefined;

@@ -78,6 +78,12 @@ export interface CheckResult {
   failure?: NativeFailure
 }
 
+/**
+ * Checks config.json's process and linux settings beyond cgroups (scheduler, labels, memory
+ * policy, network devices, ...) against the spec's rules and this host, before anything exists.
+ */
+export declare function checkSettings(config: Buffer): CheckResult
+
 export interface ExitResult {
   /** The exit code, or 128 + the signal number, as a shell reports it. */
   status: number
@@ -100,6 +106,8 @@ export interface LaunchOptions {
   noPivot: boolean
   /** The planned cgroups (planCgroups' JSON). */
   cgroupPaths: string
+  /** Keep the caller's session keyring (`--no-new-keyring`). */
+  noNewKeyring?: boolean
 }
 
 /** Waits for the lock on a directory. */

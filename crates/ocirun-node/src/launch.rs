@@ -6,8 +6,10 @@ use napi::bindgen_prelude::{AsyncTask, Buffer};
 use napi_derive::napi;
 use ocirun_core::cgroups::{self, CgroupPaths};
 use ocirun_core::init::protocol::InitOptions;
-use ocirun_core::launcher::{procfs, Launch, LaunchError, LaunchRequest};
+use ocirun_core::launcher::{preflight, procfs, Launch, LaunchError, LaunchRequest};
+use ocirun_core::spec::Spec;
 
+use crate::cgroups::CheckResult;
 use crate::failure::{failure, NativeFailure};
 use crate::task::{blocking, Blocking};
 use crate::INIT_EXECUTABLE;
@@ -24,6 +26,8 @@ pub struct LaunchOptions {
     pub no_pivot: bool,
     /// The planned cgroups (planCgroups' JSON).
     pub cgroup_paths: String,
+    /// Keep the caller's session keyring (`--no-new-keyring`).
+    pub no_new_keyring: Option<bool>,
 }
 
 /// The container's init between spawn and ready.
@@ -46,6 +50,19 @@ pub struct ProceedResult {
     /// What the init could not apply and went on without (capabilities it cannot grant, ...).
     pub warnings: Vec<String>,
     pub failure: Option<NativeFailure>,
+}
+
+/// Checks config.json's process and linux settings beyond cgroups (scheduler, labels, memory
+/// policy, network devices, ...) against the spec's rules and this host, before anything exists.
+#[napi]
+pub fn check_settings(config: Buffer) -> CheckResult {
+    let checked = serde_json::from_slice::<Spec>(&config)
+        .map_err(LaunchError::Config)
+        .and_then(|spec| preflight::check(&spec).map_err(LaunchError::Setting));
+    match checked {
+        Ok(warnings) => CheckResult { warnings, failure: None },
+        Err(e) => CheckResult { warnings: vec![], failure: Some(failure(e)) },
+    }
 }
 
 /// Spawns the init and sends it config.json (as read from the bundle) and the options.
@@ -77,6 +94,7 @@ fn spawn(config: &[u8], options: LaunchOptions) -> SpawnResult {
             no_pivot: options.no_pivot,
             cgroups: None,
             cgroup_fd: None,
+            no_new_keyring: options.no_new_keyring.unwrap_or(false),
         },
         config,
         stdio: None,
