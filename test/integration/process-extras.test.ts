@@ -73,14 +73,20 @@ test.serial('scheduler sets the policy and nice value the program runs with', (t
   t.is(sh(STAT_FIELDS).stdout, '0 0 0\n');
 });
 
-test.serial('a real-time policy gets its priority', (t) => {
-  const r = sh(STAT_FIELDS, (s) => (s.process!.scheduler = { policy: 'SCHED_RR', priority: 10 }));
-  // Group scheduling of real-time tasks refuses them in a cgroup without an rt budget (EPERM).
-  if (r.code !== 0 && /step=scheduler|sched_setattr/.test(r.stderr) && /EPERM/.test(r.stderr)) {
-    t.regex(r.stderr, /process\.scheduler \(sched_setattr\): EPERM/);
-    return;
-  }
+test.serial('a real-time policy gets its priority, given a real-time budget in its cgroup', (t) => {
+  const r = sh(STAT_FIELDS, (s) => {
+    s.process!.scheduler = { policy: 'SCHED_RR', priority: 10 };
+    s.linux!.resources = { cpu: { realtimeRuntime: 10_000, realtimePeriod: 1_000_000 } };
+  });
   t.is(r.stdout, '0 10 2\n', r.stderr);
+});
+
+test.serial('a real-time policy in a cgroup without a real-time budget fails with its step and errno', (t) => {
+  // Only kernels that group real-time tasks (the cpu controller's rt files) refuse it.
+  t.true(existsSync('/sys/fs/cgroup/cpu/cpu.rt_runtime_us'), 'real-time group scheduling on this host');
+  const r = sh(STAT_FIELDS, (s) => (s.process!.scheduler = { policy: 'SCHED_FIFO', priority: 10 }));
+  t.is(r.code, 1);
+  t.regex(r.stderr, /set process\.scheduler \(sched_setattr\).*linux\.resources\.cpu\.realtimeRuntime.*: EPERM/);
 });
 
 test.serial('scheduler values out of range are refused naming the field', (t) => {
@@ -137,13 +143,15 @@ test.serial('memoryPolicy nodes the host lacks, or a mode without nodes, are ref
 
 test.serial('timeOffsets shift the boottime and monotonic clocks of a new time namespace', (t) => {
   const day = 86_400;
-  const r = sh('cut -d" " -f1 /proc/uptime', (s) => {
+  const r = sh('cut -d" " -f1 /proc/uptime; cat /proc/self/timens_offsets', (s) => {
     s.linux!.namespaces!.push({ type: 'time' });
     s.linux!.timeOffsets = { boottime: { secs: 10 * day }, monotonic: { secs: day, nanosecs: 5 } };
   });
   t.is(r.code, 0, r.stderr);
   const hostUptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
-  const uptime = Number(r.stdout.trim());
+  const uptime = Number(r.stdout.split('\n')[0]);
+  t.regex(r.stdout, /^monotonic +86400 +5$/m);
+  t.regex(r.stdout, /^boottime +864000 +0$/m);
   t.true(uptime >= 10 * day && uptime - 10 * day <= hostUptime + 60, `uptime ${uptime}, host ${hostUptime}`);
 });
 

@@ -88,6 +88,15 @@ fn check_time_offsets(linux: &Linux) -> Check {
     time_offsets::validate(&linux.time_offsets)
 }
 
+/// Whether two paths name the same file (a namespace joined by path may be the runtime's own).
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
 /// A name the kernel accepts for an interface (dev_valid_name), "%d" templates included.
 fn valid_ifname(name: &str) -> bool {
     !name.is_empty()
@@ -101,7 +110,11 @@ fn check_net_devices(linux: &Linux) -> Check {
     if linux.net_devices.is_empty() {
         return Ok(());
     }
-    if linux.namespace(NamespaceType::Network).is_none() {
+    let private = match linux.namespace(NamespaceType::Network) {
+        None => false,
+        Some(n) => n.path.as_deref().is_none_or(|p| !same_file(Path::new(p), Path::new("/proc/self/ns/net"))),
+    };
+    if !private {
         return Err(InvalidSetting::new(
             "linux.netDevices",
             "unable to move network devices without a private network namespace in linux.namespaces",
@@ -179,6 +192,15 @@ mod tests {
     #[test]
     fn net_devices_need_a_network_namespace() {
         let l = linux_with(serde_json::json!({"netDevices": {"lo": {}}}));
+        assert_eq!(check_net_devices(&l).unwrap_err().field, "linux.netDevices");
+    }
+
+    #[test]
+    fn the_runtime_network_namespace_joined_by_path_is_not_private() {
+        let l = linux_with(serde_json::json!({
+            "namespaces": [{"type": "network", "path": "/proc/self/ns/net"}],
+            "netDevices": {"lo": {}}
+        }));
         assert_eq!(check_net_devices(&l).unwrap_err().field, "linux.netDevices");
     }
 

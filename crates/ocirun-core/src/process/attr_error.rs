@@ -24,8 +24,9 @@ pub enum AttributeError {
         #[source]
         errno: Errno,
     },
-    #[error("set process.scheduler (sched_setattr)")]
+    #[error("set process.scheduler (sched_setattr){hint}")]
     Scheduler {
+        hint: &'static str,
         #[source]
         errno: Errno,
     },
@@ -67,7 +68,7 @@ impl StepError for AttributeError {
             AttributeError::Keyring { errno, .. }
             | AttributeError::CpuAffinity { errno }
             | AttributeError::IoPriority { errno, .. }
-            | AttributeError::Scheduler { errno }
+            | AttributeError::Scheduler { errno, .. }
             | AttributeError::MemoryPolicy { errno }
             | AttributeError::ExecLabel { errno, .. }
             | AttributeError::Personality { errno, .. } => Some(*errno),

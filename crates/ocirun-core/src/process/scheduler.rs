@@ -5,6 +5,7 @@ use super::attr_error::InvalidSetting;
 use super::AttributeError;
 use crate::spec::{SchedFlag, SchedPolicy, Scheduler};
 use crate::sys::sched::{self, SchedAttr};
+use crate::sys::Errno;
 
 /// The smallest runtime SCHED_DEADLINE accepts, in nanoseconds (1 << DL_SCALE).
 const MIN_DEADLINE_RUNTIME: u64 = 1 << 10;
@@ -86,7 +87,18 @@ pub fn validate(s: &Scheduler) -> Result<(), InvalidSetting> {
 }
 
 pub fn apply(s: &Scheduler) -> Result<(), AttributeError> {
-    sched::sched_setattr(&to_attr(s)).map_err(|errno| AttributeError::Scheduler { errno })
+    sched::sched_setattr(&to_attr(s)).map_err(|errno| AttributeError::Scheduler { hint: hint(s.policy, errno), errno })
+}
+
+/// Where the kernel groups real-time tasks by cgroup, a cgroup without a real-time budget
+/// refuses them: say what to set.
+fn hint(policy: SchedPolicy, errno: Errno) -> &'static str {
+    match (policy, errno) {
+        (SchedPolicy::Fifo | SchedPolicy::Rr, Errno::EPERM) => {
+            "; a real-time policy needs a budget in linux.resources.cpu.realtimeRuntime where the kernel groups real-time tasks"
+        }
+        _ => "",
+    }
 }
 
 #[cfg(test)]
