@@ -5,6 +5,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { makeBundle, type TestBundle } from '../helpers/bundle.ts';
 import { type CliResult, Runtime, runScript, testEnv, uniqueId } from '../helpers/cli.ts';
 import { cliPath } from '../helpers/paths.ts';
@@ -177,7 +178,7 @@ function withVeth(t: import('ava').ExecutionContext, name: string, address: stri
 
 const hostLink = (name: string) => spawnSync('ip', ['-o', 'addr', 'show', 'dev', name], { encoding: 'utf8' });
 
-test.serial('a host interface moves into the container under its new name, with its address, up', (t) => {
+test.serial('a host interface moves into the container under its new name, with its address, up', async (t) => {
   const host = `ocxd${process.pid % 100000}`;
   withVeth(t, host, '10.231.7.2/24');
   const r = sh('ls /sys/class/net; ip -o -4 addr show dev ctr0 | awk \'{print $4}\'; cat /sys/class/net/ctr0/flags', (s) => {
@@ -188,9 +189,12 @@ test.serial('a host interface moves into the container under its new name, with 
   t.is(ls, 'ctr0 lo');
   t.is(addr, '10.231.7.2/24');
   t.is(Number.parseInt(flags, 16) & 1, 1, 'IFF_UP');
-  // A virtual device goes with its network namespace (the veth pair with it).
-  t.not(hostLink(host).status, 0);
-  t.not(hostLink(`${host}p`).status, 0);
+  t.not(hostLink(host).status, 0, 'the moved end is not on the host');
+  // A virtual device goes with its network namespace, the veth pair with it; the kernel tears
+  // the namespace down asynchronously, so allow it a few seconds.
+  const deadline = Date.now() + 10_000;
+  while (hostLink(`${host}p`).status === 0 && Date.now() < deadline) await setTimeout(100);
+  t.not(hostLink(`${host}p`).status, 0, 'the peer went with the namespace');
 });
 
 test.serial('an interface that does not exist is refused before anything starts', (t) => {
