@@ -8,10 +8,16 @@ export interface CreateFlags extends CreateLikeFlags {
   pidFile?: string;
   /** false with --no-pivot (commander names negated flags by their positive form). */
   pivot?: boolean;
+  /** false with --no-new-keyring. */
+  newKeyring?: boolean;
 }
 
 export async function create(ctx: CliContext, id: string, flags: CreateFlags): Promise<void> {
   refuseUnsupportedFlags(flags);
-  const container = await ctx.factory.create(id, { bundle: flags.bundle, noPivot: flags.pivot === false });
+  const container = await ctx.factory.create(id, {
+    bundle: flags.bundle,
+    noPivot: flags.pivot === false,
+    noNewKeyring: flags.newKeyring === false,
+  });
   if (flags.pidFile && container.pid !== undefined) writePidFile(flags.pidFile, container.pid);
 }

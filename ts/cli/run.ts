@@ -12,6 +12,8 @@ export interface RunFlags extends CreateLikeFlags {
   detach?: boolean;
   /** false with --no-pivot (commander names negated flags by their positive form). */
   pivot?: boolean;
+  /** false with --no-new-keyring. */
+  newKeyring?: boolean;
   keep?: boolean;
 }
 
@@ -20,7 +22,11 @@ const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', '
 
 export async function run(ctx: CliContext, id: string, flags: RunFlags): Promise<number> {
   refuseUnsupportedFlags(flags);
-  const container = await ctx.factory.create(id, { bundle: flags.bundle, noPivot: flags.pivot === false });
+  const container = await ctx.factory.create(id, {
+    bundle: flags.bundle,
+    noPivot: flags.pivot === false,
+    noNewKeyring: flags.newKeyring === false,
+  });
   const pid = container.pid;
   if (flags.pidFile && pid !== undefined) writePidFile(flags.pidFile, pid);
   try {

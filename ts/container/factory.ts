@@ -39,6 +39,8 @@ export interface CreateOptions {
    * which makes the container's `stdin`/`stdout`/`stderr` Node streams.
    */
   stdio?: StdioOptions;
+  /** Keep the caller's session keyring instead of a new one per container (runc's --no-new-keyring). */
+  noNewKeyring?: boolean;
 }
 
 function ownerName(): string {
@@ -81,6 +83,9 @@ export class Factory {
     const check = n.checkCgroups(bundle.raw, id, this.#systemdCgroup);
     if (check.failure) throw toError(check.failure);
     for (const w of check.warnings) log.warn(w);
+    const settings = n.checkSettings(bundle.raw);
+    if (settings.failure) throw toError(settings.failure);
+    for (const w of settings.warnings) log.warn(w);
     const plan = n.planCgroups(bundle.raw, id);
     if (plan.failure) throw toError(plan.failure);
     const store = this.#ctx.store;
@@ -121,6 +126,7 @@ export class Factory {
         noPivot: !!opts.noPivot,
         cgroupPaths: plan.paths,
         ...(stdio.fds ? { stdio: stdio.fds } : {}),
+        noNewKeyring: !!opts.noNewKeyring,
       });
       const spawned = await spawning;
       handle = spawned.handle ?? undefined;

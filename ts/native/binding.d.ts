@@ -78,6 +78,12 @@ export interface CheckResult {
   failure?: NativeFailure
 }
 
+/**
+ * Checks config.json's process and linux settings beyond cgroups (scheduler, labels, memory
+ * policy, network devices, ...) against the spec's rules and this host, before anything exists.
+ */
+export declare function checkSettings(config: Buffer): CheckResult
+
 export interface ExitWatch {
   /** "exited", or "cancelled" when `cancelWatch` ended the wait first. */
   outcome: string
@@ -106,6 +112,8 @@ export interface LaunchOptions {
    * absent: this process's own. The caller keeps them open until the spawn resolves.
    */
   stdio?: Array<number>
+  /** Keep the caller's session keyring (`--no-new-keyring`). */
+  noNewKeyring?: boolean
 }
 
 /** Waits for the lock on a directory. */

@@ -82,7 +82,11 @@ const devicesAreComplete: Check = (spec) => {
   return null;
 };
 
-/** Features later versions bring: refused with a clear error, never silently ignored. */
+/**
+ * Features later versions bring: refused with a clear error, never silently ignored. (The
+ * process and linux settings checked against the host, such as the scheduler, labels or
+ * netDevices, are checked by the native side before anything exists.)
+ */
 const notYetSupported: Check = (spec) => {
   const linux = spec.linux ?? {};
   const p = spec.process;
@@ -91,17 +95,6 @@ const notYetSupported: Check = (spec) => {
     [!!linux.seccomp, 'linux.seccomp', 'seccomp profiles are not supported by this version of ocirun yet'],
     [hasNamespace(spec, 'user') || !!linux.uidMappings?.length || !!linux.gidMappings?.length, 'linux.namespaces', 'user namespaces are not supported by this version of ocirun yet'],
     [Object.values(spec.hooks ?? {}).some((h) => Array.isArray(h) && h.length > 0), 'hooks', 'hooks are not supported by this version of ocirun yet'],
-    [!!p?.apparmorProfile, 'process.apparmorProfile', 'AppArmor profiles are not supported by this version of ocirun yet'],
-    [!!p?.selinuxLabel, 'process.selinuxLabel', 'SELinux labels are not supported by this version of ocirun yet'],
-    [!!linux.mountLabel, 'linux.mountLabel', 'SELinux mount labels are not supported by this version of ocirun yet'],
-    [!!p?.scheduler, 'process.scheduler', 'scheduler settings are not supported by this version of ocirun yet'],
-    [!!p?.ioPriority, 'process.ioPriority', 'I/O priorities are not supported by this version of ocirun yet'],
-    [!!p?.execCPUAffinity, 'process.execCPUAffinity', 'CPU affinity is not supported by this version of ocirun yet'],
-    [!!linux.personality, 'linux.personality', 'personality is not supported by this version of ocirun yet'],
-    [!!linux.intelRdt, 'linux.intelRdt', 'Intel RDT is not supported by this version of ocirun yet'],
-    [!!linux.memoryPolicy, 'linux.memoryPolicy', 'memory policies are not supported by this version of ocirun yet'],
-    [!!linux.timeOffsets && Object.keys(linux.timeOffsets).length > 0, 'linux.timeOffsets', 'time namespace offsets are not supported by this version of ocirun yet'],
-    [!!linux.netDevices && Object.keys(linux.netDevices).length > 0, 'linux.netDevices', 'moving network devices is not supported by this version of ocirun yet'],
   ];
   for (const [i, m] of (spec.mounts ?? []).entries()) {
     const idmap = (m.options ?? []).some((o) => o === 'idmap' || o === 'ridmap') || !!m.uidMappings?.length || !!m.gidMappings?.length;

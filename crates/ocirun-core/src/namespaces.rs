@@ -34,6 +34,11 @@ pub enum NamespaceError {
     },
     #[error("{kind} namespaces are not supported by this version of ocirun")]
     Unsupported { kind: &'static str },
+    #[error("write linux.timeOffsets to /proc/self/timens_offsets")]
+    TimeOffsets {
+        #[source]
+        errno: Errno,
+    },
     #[error("a mount namespace is required: the root filesystem is set up inside it")]
     NoMountNamespace,
     #[error("place the container's init in its cgroup v2 directory")]
@@ -48,6 +53,7 @@ impl StepError for NamespaceError {
         match self {
             NamespaceError::Open { .. } | NamespaceError::Join { .. } => Step::JoinNamespace,
             NamespaceError::Cgroup { .. } => Step::Cgroup,
+            NamespaceError::TimeOffsets { .. } => Step::TimeOffsets,
             _ => Step::CreateNamespaces,
         }
     }
@@ -57,7 +63,8 @@ impl StepError for NamespaceError {
             NamespaceError::Open { errno, .. }
             | NamespaceError::Join { errno, .. }
             | NamespaceError::Create { errno, .. }
-            | NamespaceError::Cgroup { errno } => Some(*errno),
+            | NamespaceError::Cgroup { errno }
+            | NamespaceError::TimeOffsets { errno } => Some(*errno),
             NamespaceError::Unsupported { .. } | NamespaceError::NoMountNamespace => None,
         }
     }
@@ -108,8 +115,14 @@ pub fn enter(linux: &Linux, cgroup: Option<std::os::fd::BorrowedFd<'_>>) -> Resu
         match n.kind {
             NamespaceType::User => return Err(NamespaceError::Unsupported { kind: "user" }),
             NamespaceType::Cgroup => {}
-            NamespaceType::Time => ns::unshare(libc::CLONE_NEWTIME)
-                .map_err(|errno| NamespaceError::Create { names: "time".into(), errno })?,
+            NamespaceType::Time => {
+                ns::unshare(libc::CLONE_NEWTIME)
+                    .map_err(|errno| NamespaceError::Create { names: "time".into(), errno })?;
+                if !linux.time_offsets.is_empty() {
+                    crate::time_offsets::write(&linux.time_offsets)
+                        .map_err(|errno| NamespaceError::TimeOffsets { errno })?;
+                }
+            }
             kind => {
                 flags |= kind.clone_flag() as u64;
                 names.push(kind.name());

@@ -7,9 +7,11 @@ use napi::bindgen_prelude::{AsyncTask, Buffer};
 use napi_derive::napi;
 use ocirun_core::cgroups::{self, CgroupPaths};
 use ocirun_core::init::protocol::InitOptions;
-use ocirun_core::launcher::{procfs, Launch, LaunchError, LaunchRequest};
+use ocirun_core::launcher::{preflight, procfs, Launch, LaunchError, LaunchRequest};
+use ocirun_core::spec::Spec;
 use ocirun_core::sys::fs as sysfs;
 
+use crate::cgroups::CheckResult;
 use crate::failure::{failure, NativeFailure};
 use crate::task::{blocking, Blocking};
 use crate::INIT_EXECUTABLE;
@@ -29,6 +31,8 @@ pub struct LaunchOptions {
     /// The descriptors (in this process) to become the container's stdin, stdout and stderr;
     /// absent: this process's own. The caller keeps them open until the spawn resolves.
     pub stdio: Option<Vec<i32>>,
+    /// Keep the caller's session keyring (`--no-new-keyring`).
+    pub no_new_keyring: Option<bool>,
 }
 
 /// The container's init between spawn and ready.
@@ -51,6 +55,19 @@ pub struct ProceedResult {
     /// What the init could not apply and went on without (capabilities it cannot grant, ...).
     pub warnings: Vec<String>,
     pub failure: Option<NativeFailure>,
+}
+
+/// Checks config.json's process and linux settings beyond cgroups (scheduler, labels, memory
+/// policy, network devices, ...) against the spec's rules and this host, before anything exists.
+#[napi]
+pub fn check_settings(config: Buffer) -> CheckResult {
+    let checked = serde_json::from_slice::<Spec>(&config)
+        .map_err(LaunchError::Config)
+        .and_then(|spec| preflight::check(&spec).map_err(LaunchError::Setting));
+    match checked {
+        Ok(warnings) => CheckResult { warnings, failure: None },
+        Err(e) => CheckResult { warnings: vec![], failure: Some(failure(e)) },
+    }
 }
 
 /// Spawns the init and sends it config.json (as read from the bundle) and the options.
@@ -99,6 +116,7 @@ fn launch(config: &[u8], options: LaunchOptions, stdio: Option<[BorrowedFd<'_>; 
             no_pivot: options.no_pivot,
             cgroups: None,
             cgroup_fd: None,
+            no_new_keyring: options.no_new_keyring.unwrap_or(false),
         },
         config,
         stdio,

@@ -64,3 +64,21 @@ test('features of later versions are refused, not ignored', (t) => {
   t.true(checkSpec(spec((s) => (s.hooks = { prestart: [{ path: '/bin/true' }] }))) instanceof UnsupportedError);
   t.true(checkSpec(spec((s) => s.mounts!.push({ destination: '/x', source: '/tmp', options: ['bind', 'idmap'] }))) instanceof UnsupportedError);
 });
+
+test('process and linux settings checked against the host pass the schema-level checks', (t) => {
+  const s = spec((s) => {
+    s.process!.apparmorProfile = 'docker-default';
+    s.process!.selinuxLabel = 'system_u:system_r:container_t:s0';
+    s.process!.scheduler = { policy: 'SCHED_BATCH', nice: 5 };
+    s.process!.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 4 };
+    s.process!.execCPUAffinity = { initial: '0', final: '0-1' };
+    s.linux!.mountLabel = 'system_u:object_r:container_file_t:s0';
+    s.linux!.personality = { domain: 'LINUX32' };
+    s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' };
+    s.linux!.namespaces!.push({ type: 'time' });
+    s.linux!.timeOffsets = { boottime: { secs: 3600 } };
+    s.linux!.netDevices = { dummy0: { name: 'eth1' } };
+    s.linux!.intelRdt = { closID: 'gold' };
+  });
+  t.is(checkSpec(s), null);
+});

@@ -36,6 +36,10 @@ fn need(layout: &Layout, field: &'static str, controller: &'static str) -> Resul
     }
 }
 
+/// Above any CPU or node number Linux supports (NR_CPUS is at most 8192): a larger one is a
+/// typo, and a range up to it would take the runtime's memory.
+const MAX_LIST_ID: u32 = 65_535;
+
 /// Parses a CPU or memory node list ("0-3,7").
 pub fn parse_list(s: &str) -> Option<BTreeSet<u32>> {
     let mut out = BTreeSet::new();
@@ -43,13 +47,13 @@ pub fn parse_list(s: &str) -> Option<BTreeSet<u32>> {
         match part.split_once('-') {
             Some((a, b)) => {
                 let (a, b): (u32, u32) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
-                if a > b {
+                if a > b || b > MAX_LIST_ID {
                     return None;
                 }
                 out.extend(a..=b);
             }
             None => {
-                out.insert(part.trim().parse().ok()?);
+                out.insert(part.trim().parse().ok().filter(|n| *n <= MAX_LIST_ID)?);
             }
         }
     }
@@ -282,6 +286,7 @@ mod tests {
         assert_eq!(parse_list("0-2,5"), Some([0, 1, 2, 5].into_iter().collect()));
         assert_eq!(parse_list("3-1"), None);
         assert_eq!(parse_list("a"), None);
+        assert_eq!(parse_list("0-4294967295"), None);
     }
 
     #[test]

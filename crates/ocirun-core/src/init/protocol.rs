@@ -43,6 +43,9 @@ pub struct InitOptions {
     /// cgroup v2 directory holds every controller).
     #[serde(default)]
     pub cgroup_fd: Option<i32>,
+    /// Keep the caller's session keyring instead of joining a new one (`--no-new-keyring`).
+    #[serde(default)]
+    pub no_new_keyring: bool,
 }
 
 /// Messages to the init.
@@ -100,6 +103,9 @@ pub enum Step {
     Cgroup,
     JoinNamespace,
     CreateNamespaces,
+    TimeOffsets,
+    Keyring,
+    CpuAffinity,
     RootfsPropagation,
     BindRootfs,
     Mount,
@@ -114,11 +120,16 @@ pub enum Step {
     MaskPath,
     OomScoreAdj,
     Rlimit,
+    IoPriority,
+    Scheduler,
+    MemoryPolicy,
+    ExecLabel,
     Cwd,
     User,
     Capabilities,
     NoNewPrivileges,
     Executable,
+    Personality,
     ExecFifo,
     Exec,
 }
@@ -131,6 +142,9 @@ impl Step {
             Step::Cgroup => "cgroup",
             Step::JoinNamespace => "join_namespace",
             Step::CreateNamespaces => "create_namespaces",
+            Step::TimeOffsets => "time_offsets",
+            Step::Keyring => "keyring",
+            Step::CpuAffinity => "cpu_affinity",
             Step::RootfsPropagation => "rootfs_propagation",
             Step::BindRootfs => "bind_rootfs",
             Step::Mount => "mount",
@@ -145,11 +159,16 @@ impl Step {
             Step::MaskPath => "mask_path",
             Step::OomScoreAdj => "oom_score_adj",
             Step::Rlimit => "rlimit",
+            Step::IoPriority => "io_priority",
+            Step::Scheduler => "scheduler",
+            Step::MemoryPolicy => "memory_policy",
+            Step::ExecLabel => "exec_label",
             Step::Cwd => "cwd",
             Step::User => "user",
             Step::Capabilities => "capabilities",
             Step::NoNewPrivileges => "no_new_privileges",
             Step::Executable => "executable",
+            Step::Personality => "personality",
             Step::ExecFifo => "exec_fifo",
             Step::Exec => "exec",
         }

@@ -9,9 +9,12 @@ use super::protocol::{Failure, FromInit, InitOptions, Step, StepError, ToInit};
 use super::protocol_failure;
 use crate::namespaces;
 use crate::process::procfs::Procfs;
-use crate::process::{caps, exec, rlimits, sysctl, user, ProcessError};
+use crate::process::{
+    affinity, caps, exec, ioprio, keyring, labels, mempolicy, personality, rlimits, scheduler, sysctl, user,
+    ProcessError,
+};
 use crate::rootfs;
-use crate::spec::{Process, Spec};
+use crate::spec::{Linux, Process, Spec};
 use crate::sys::{caps as syscaps, fs as sysfs, process as sysproc, Errno};
 
 /// The name /proc/PID/comm shows until the exec; `state` uses it to tell a created container
@@ -50,6 +53,10 @@ fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions) -> Result<exec::Exec
     let _ = sysproc::set_name(INIT_COMM);
     let _ = sysproc::set_dumpable(false);
     let caller_umask = sysproc::umask(0);
+    if !opts.no_new_keyring {
+        keyring::join_session(&opts.id).map_err(failed)?;
+    }
+    affinity::reset().map_err(failed)?;
 
     // Opened before any mount of the container exists; see process/procfs.rs.
     let procfs = Procfs::open();
@@ -71,8 +78,29 @@ fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions) -> Result<exec::Exec
     drop(procfs);
     rootfs::finalize(spec).map_err(failed)?;
     rlimits::apply(&process.rlimits).map_err(failed)?;
+    apply_scheduling(process, linux)?;
+    labels::set_exec_labels(process).map_err(failed)?;
     become_user(ch, process, caller_umask)?;
-    exec::prepare(process).map_err(failed)
+    let plan = exec::prepare(process).map_err(failed)?;
+    if let Some(p) = &linux.personality {
+        personality::apply(p).map_err(failed)?;
+    }
+    Ok(plan)
+}
+
+/// I/O priority, scheduler and memory policy, set while the init still has the privileges the
+/// real-time classes need; the program inherits them.
+fn apply_scheduling(p: &Process, linux: &Linux) -> Result<(), Failure> {
+    if let Some(io) = &p.io_priority {
+        ioprio::apply(io).map_err(failed)?;
+    }
+    if let Some(s) = &p.scheduler {
+        scheduler::apply(s).map_err(failed)?;
+    }
+    if let Some(m) = &linux.memory_policy {
+        mempolicy::apply(m).map_err(failed)?;
+    }
+    Ok(())
 }
 
 fn write_oom_score_adj(procfs: &Procfs, adj: i32) -> Result<(), ProcessError> {

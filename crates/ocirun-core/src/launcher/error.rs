@@ -52,6 +52,10 @@ pub enum LaunchError {
     Cgroup(#[from] crate::cgroups::CgroupError),
     #[error("config.json: {0}")]
     Config(#[from] serde_json::Error),
+    #[error("config.json: {0}")]
+    Setting(#[from] crate::process::InvalidSetting),
+    #[error(transparent)]
+    NetDevice(#[from] crate::netdev::NetDevError),
 }
 
 impl LaunchError {
@@ -65,7 +69,8 @@ impl LaunchError {
             LaunchError::Pidfd { .. } | LaunchError::Signal { .. } | LaunchError::Wait { .. } => "EPROCESS",
             LaunchError::Path { .. } => "EPATH",
             LaunchError::Cgroup(_) => "ECGROUP",
-            LaunchError::Config(_) => "ECONFIG",
+            LaunchError::Config(_) | LaunchError::Setting(_) => "ECONFIG",
+            LaunchError::NetDevice(_) => "ENETDEV",
         }
     }
 
@@ -79,6 +84,7 @@ impl LaunchError {
             | LaunchError::Wait { errno, .. } => Some(crate::sys::errno_name(*errno)),
             LaunchError::Init(f) => f.errno.clone(),
             LaunchError::Cgroup(e) => e.errno().map(crate::sys::errno_name),
+            LaunchError::NetDevice(e) => e.errno().map(crate::sys::errno_name),
             _ => None,
         }
     }

@@ -8,6 +8,7 @@ mod error;
 pub mod fifo;
 pub mod init_binary;
 pub mod lock;
+pub mod preflight;
 pub mod procfs;
 pub mod signal;
 mod spawn;

@@ -44,10 +44,26 @@ impl Launch {
         // A copy for the undo below: the launch owns the original.
         let undo = cgroups::open(&cgroups.paths());
         match Self::spawn_in(init, req, cgroups) {
-            Ok(launch) => Ok(launch),
+            Ok(launch) => launch.with_net_devices(&spec),
             Err(e) => {
                 let _ = undo.destroy();
                 Err(e)
+            }
+        }
+    }
+
+    /// Moves linux.netDevices into the container's network namespace, which exists now, before
+    /// the init sets anything up. On failure the init is killed and its cgroups removed.
+    fn with_net_devices(self, spec: &Spec) -> Result<Launch, LaunchError> {
+        let devices = &spec.linux().net_devices;
+        if devices.is_empty() {
+            return Ok(self);
+        }
+        match crate::netdev::move_into(self.pid, devices) {
+            Ok(()) => Ok(self),
+            Err(e) => {
+                self.kill_and_reap();
+                Err(e.into())
             }
         }
     }

@@ -33,7 +33,7 @@ pub fn prepare(spec: &Spec, opts: &InitOptions) -> Result<(), RootfsError> {
 
     let new_cgroupns = linux.namespace(NamespaceType::Cgroup).is_some_and(|n| n.path.is_none());
     for m in &spec.mounts {
-        mounts::mount_entry(&root, m, &opts.bundle, new_cgroupns)?;
+        mounts::mount_entry(&root, m, &opts.bundle, new_cgroupns, linux.mount_label.as_deref())?;
     }
     let dev_bound = spec.mounts.iter().any(|m| {
         resolve::clean(Path::new(&m.destination)) == Path::new("/dev") && MountOptions::parse(&m.options).bind

@@ -28,8 +28,14 @@ const PROC_FILES_ALLOWED: &[&str] = &[
     "/proc/sys/kernel/ns_last_pid",
 ];
 
-/// One config.mounts entry.
-pub fn mount_entry(root: &RootDir, m: &Mount, bundle: &Path, new_cgroupns: bool) -> Result<(), RootfsError> {
+/// One config.mounts entry; `mount_label` is linux.mountLabel.
+pub fn mount_entry(
+    root: &RootDir,
+    m: &Mount,
+    bundle: &Path,
+    new_cgroupns: bool,
+    mount_label: Option<&str>,
+) -> Result<(), RootfsError> {
     let dst = resolve::clean(Path::new(&m.destination));
     let dst_s = resolve::display(&dst);
     let o = MountOptions::parse(&m.options);
@@ -48,7 +54,7 @@ pub fn mount_entry(root: &RootDir, m: &Mount, bundle: &Path, new_cgroupns: bool)
     match fstype {
         None => Err(RootfsError::MissingType { what, dst: dst_s }),
         Some("cgroup") => cgroup_mount::mount_cgroup(root, &dst, &o, new_cgroupns),
-        Some(t) => new_filesystem(root, t, m.source.as_deref(), &dst, &o),
+        Some(t) => new_filesystem(root, t, m.source.as_deref(), &dst, &o.with_mount_label(t, mount_label)),
     }
 }
 

@@ -149,11 +149,25 @@ impl MountOptions {
         self.attrs.attr_set
     }
 
-    /// The filesystem parameters as mount(2)'s data string ("size=64k,mode=755").
+    /// These options with linux.mountLabel as the SELinux `context` of a new `fstype`
+    /// superblock, where runc adds it: not proc and sysfs (which label themselves), mqueue
+    /// (labelled after the mount) nor cgroup filesystems.
+    pub fn with_mount_label(&self, fstype: &str, label: Option<&str>) -> MountOptions {
+        let mut o = self.clone();
+        let takes_label = !matches!(fstype, "proc" | "sysfs" | "mqueue" | "cgroup" | "cgroup2");
+        if let Some(l) = label.filter(|l| !l.is_empty() && takes_label) {
+            o.params.push(FsParam { key: "context".into(), value: Some(l.to_string()) });
+        }
+        o
+    }
+
+    /// The filesystem parameters as mount(2)'s data string ("size=64k,mode=755"). A value
+    /// with commas (an SELinux context with categories) is quoted, as mount(8) does.
     pub fn data_string(&self) -> String {
         self.params
             .iter()
             .map(|p| match &p.value {
+                Some(v) if v.contains(',') => format!("{}=\"{}\"", p.key, v),
                 Some(v) => format!("{}={}", p.key, v),
                 None => p.key.clone(),
             })
@@ -236,6 +250,15 @@ mod tests {
         let o = parse(&["mode=755", "size=65536k", "newinstance", "strictatime"]);
         assert_eq!(o.data_string(), "mode=755,size=65536k,newinstance");
         assert_eq!(o.attrs.attr_set & MOUNT_ATTR__ATIME, MOUNT_ATTR_STRICTATIME);
+    }
+
+    #[test]
+    fn the_mount_label_is_a_context_parameter_of_new_superblocks_that_take_it() {
+        let o = parse(&["mode=755"]).with_mount_label("tmpfs", Some("system_u:object_r:container_file_t:s0:c1,c2"));
+        assert_eq!(o.data_string(), "mode=755,context=\"system_u:object_r:container_file_t:s0:c1,c2\"");
+        assert_eq!(o.params[1].value.as_deref(), Some("system_u:object_r:container_file_t:s0:c1,c2"));
+        assert!(parse(&[]).with_mount_label("proc", Some("l")).params.is_empty());
+        assert!(parse(&[]).with_mount_label("tmpfs", None).params.is_empty());
     }
 
     #[test]

@@ -33,6 +33,16 @@ pub struct Linux {
     pub readonly_paths: Vec<String>,
     #[serde(default)]
     pub mount_label: Option<String>,
+    #[serde(default)]
+    pub personality: Option<super::Personality>,
+    #[serde(default)]
+    pub memory_policy: Option<super::MemoryPolicy>,
+    #[serde(default)]
+    pub time_offsets: BTreeMap<String, super::TimeOffset>,
+    #[serde(default)]
+    pub net_devices: BTreeMap<String, super::NetDevice>,
+    #[serde(default)]
+    pub intel_rdt: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]

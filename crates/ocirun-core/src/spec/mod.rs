@@ -6,9 +6,13 @@
 //! ever sees it, so these types only need to describe valid documents.
 
 mod linux;
+mod linux_attrs;
+mod process_attrs;
 mod resources;
 
 pub use linux::*;
+pub use linux_attrs::*;
+pub use process_attrs::*;
 pub use resources::*;
 
 use std::collections::BTreeMap;
@@ -79,6 +83,12 @@ pub struct Process {
     pub apparmor_profile: Option<String>,
     #[serde(default)]
     pub selinux_label: Option<String>,
+    #[serde(default)]
+    pub scheduler: Option<Scheduler>,
+    #[serde(default)]
+    pub io_priority: Option<IoPriority>,
+    #[serde(default, rename = "execCPUAffinity")]
+    pub exec_cpu_affinity: Option<ExecCpuAffinity>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]

@@ -8,11 +8,14 @@ pub mod caps;
 pub mod epoll;
 pub mod events;
 pub mod fs;
+pub mod keyctl;
 pub mod memfd;
 pub mod mount;
+pub mod netlink;
 pub mod ns;
 pub mod pidfd;
 pub mod process;
+pub mod sched;
 pub mod spawn;
 
 use std::ffi::CString;
