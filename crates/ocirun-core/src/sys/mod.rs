@@ -12,6 +12,8 @@ pub mod mount;
 pub mod ns;
 pub mod pidfd;
 pub mod process;
+pub mod scm;
+pub mod seccomp;
 pub mod spawn;
 
 use std::ffi::CString;
