@@ -39,6 +39,8 @@ pub struct InitHandle {
 pub struct SpawnResult {
     pub handle: Option<InitHandle>,
     pub failure: Option<NativeFailure>,
+    /// Lines for the debug log (seccomp syscall names no table knows, skipped as runc does).
+    pub debug: Vec<String>,
 }
 
 #[napi(object)]
@@ -66,7 +68,7 @@ pub fn spawn_init_sync(config: Buffer, options: LaunchOptions) -> SpawnResult {
 fn spawn(config: &[u8], options: LaunchOptions) -> SpawnResult {
     let cgroups = match serde_json::from_str::<CgroupPaths>(&options.cgroup_paths) {
         Ok(p) => cgroups::open(&p),
-        Err(e) => return SpawnResult { handle: None, failure: Some(failure(LaunchError::Config(e))) },
+        Err(e) => return SpawnResult { handle: None, failure: Some(failure(LaunchError::Config(e))), debug: vec![] },
     };
     let request = LaunchRequest {
         options: InitOptions {
@@ -77,6 +79,7 @@ fn spawn(config: &[u8], options: LaunchOptions) -> SpawnResult {
             no_pivot: options.no_pivot,
             cgroups: None,
             cgroup_fd: None,
+            seccomp: None,
         },
         config,
         stdio: None,
@@ -85,13 +88,14 @@ fn spawn(config: &[u8], options: LaunchOptions) -> SpawnResult {
     match Launch::spawn(INIT_EXECUTABLE, request) {
         Ok(launch) => {
             let pid = launch.pid();
+            let debug = launch.unknown_syscalls().iter().map(|n| format!("unknown seccomp syscall {n:?} ignored")).collect();
             // The init is our child and unreaped, so its stat cannot belong to another process.
             let start_time = procfs::stat(pid).map(|s| s.start_time as i64).unwrap_or(0);
             let cgroup_paths = serde_json::to_string(&launch.cgroup_paths()).unwrap_or_default();
             let handle = InitHandle { launch: Arc::new(Mutex::new(Some(launch))), pid, start_time, cgroup_paths };
-            SpawnResult { handle: Some(handle), failure: None }
+            SpawnResult { handle: Some(handle), failure: None, debug }
         }
-        Err(e) => SpawnResult { handle: None, failure: Some(failure(e)) },
+        Err(e) => SpawnResult { handle: None, failure: Some(failure(e)), debug: vec![] },
     }
 }
 

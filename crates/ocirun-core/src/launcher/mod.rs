@@ -9,6 +9,7 @@ pub mod fifo;
 pub mod init_binary;
 pub mod lock;
 pub mod procfs;
+mod seccomp_listener;
 pub mod signal;
 mod spawn;
 

@@ -11,6 +11,7 @@ mod arch;
 mod bpf;
 mod codegen;
 mod error;
+mod load;
 mod plan;
 mod x32_table;
 
@@ -21,6 +22,7 @@ mod tests;
 
 pub use arch::Abi;
 pub use error::SeccompError;
+pub use load::{load, Filter, LoadError};
 
 use crate::spec::seccomp::{Action, Flag, Seccomp};
 use crate::sys::seccomp::{self as sys, SockFilter};
@@ -124,6 +126,13 @@ fn flags(profile: &Seccomp, notifies: bool) -> u32 {
         };
     }
     flags
+}
+
+/// Compiles a profile for this machine and checks its flags against the running kernel.
+pub fn compile_for_host(profile: &Seccomp) -> Result<Program, SeccompError> {
+    let program = compile(profile, Abi::host())?;
+    check_kernel(profile, &program)?;
+    Ok(program)
 }
 
 /// Refuses, as runc does, a flag this kernel does not know (asked without loading anything).
