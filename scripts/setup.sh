@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 
 want=(busybox-static)
 if [[ "${1:-}" == "--for-tests" ]]; then
-  # Peers for the differential and benchmark runs, and tools the tests use.
-  want+=(runc crun util-linux iproute2)
+  # Peers for the differential and benchmark runs, and tools the tests use (a C compiler and
+  # glibc's static library build the seccomp probe).
+  want+=(runc crun util-linux iproute2 gcc libc6-dev)
 fi
 missing=()
 for p in "${want[@]}"; do

@@ -130,6 +130,7 @@ export class Factory {
       });
       const spawned = await spawning;
       handle = spawned.handle ?? undefined;
+      for (const line of spawned.debug ?? []) log.debug(line);
       if (spawned.failure || !spawned.handle) {
         throw spawned.failure ? toError(spawned.failure) : new SystemError('ESPAWN', undefined, 'the init did not start');
       }

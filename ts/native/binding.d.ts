@@ -134,13 +134,15 @@ export declare function makeExecFifo(stateDir: string): NativeFailure | null
 export declare function makePipe(): Pipe
 
 export interface NativeFailure {
-  /** ESPAWN, EPROTOCOL, EINIT, EINITEXITED, EPROCESS or EPATH. */
+  /** ESPAWN, EPROTOCOL, EINIT, EINITEXITED, EPROCESS, EPATH, ECGROUP, ECONFIG or ESECCOMP. */
   code: string
   message: string
   /** The init's step ("mount", "pivot_root", ...) when the init reported the failure. */
   step?: string
   /** The errno's name ("EPERM") when a syscall failed. */
   errno?: string
+  /** The JSON path of the config.json field at fault, when the failure knows it. */
+  field?: string
 }
 
 /**
@@ -220,6 +222,8 @@ export declare function spawnInitSync(config: Buffer, options: LaunchOptions): S
 export interface SpawnResult {
   handle?: InitHandle
   failure?: NativeFailure
+  /** Lines for the debug log (seccomp syscall names no table knows, skipped as runc does). */
+  debug: Array<string>
 }
 
 /** Releases a created container's init to exec the user's process. */

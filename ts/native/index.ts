@@ -1,7 +1,7 @@
 // The one place that loads the native addon: the local build first (a checkout), then the
 // per-arch npm package. Everything else reaches native code through `native()`.
 import { packageRoot, requireModule, requirePackageFile } from '../paths.ts';
-import { InitError, NativeUnavailableError, type OciRunError, SystemError } from '../errors.ts';
+import { ConfigError, InitError, NativeUnavailableError, type OciRunError, SystemError } from '../errors.ts';
 import type * as Binding from './binding.js';
 
 export type Native = typeof Binding;
@@ -38,6 +38,10 @@ export function native(): Native {
 
 /** Turns a failure the addon reported into ocirun's typed error. */
 export function toError(f: Binding.NativeFailure, context?: string): OciRunError {
+  if (f.code === 'ECONFIG' && f.field) {
+    const prefix = `${f.field}: `;
+    return new ConfigError(f.field, f.message.startsWith(prefix) ? f.message.slice(prefix.length) : f.message);
+  }
   const message = context ? `${context}: ${f.message}` : f.message;
   if (f.code === 'EINIT' && f.step) return new InitError(f.step, f.errno ?? undefined, message);
   return new SystemError(f.code, f.errno ?? undefined, message);

@@ -82,6 +82,31 @@ const devicesAreComplete: Check = (spec) => {
   return null;
 };
 
+/** The seccomp rules that need no syscall table (the compiler in the launcher checks the rest). */
+const seccompIsConsistent: Check = (spec) => {
+  const seccomp = spec.linux?.seccomp;
+  if (!seccomp) return null;
+  const takesErrno = (action: string) => action === 'SCMP_ACT_ERRNO' || action === 'SCMP_ACT_TRACE';
+  if (seccomp.defaultErrnoRet !== undefined && !takesErrno(seccomp.defaultAction)) {
+    return new ConfigError('linux.seccomp.defaultErrnoRet', `${seccomp.defaultAction} takes no errno`);
+  }
+  if (seccomp.defaultAction === 'SCMP_ACT_NOTIFY') {
+    return new ConfigError('linux.seccomp.defaultAction', 'SCMP_ACT_NOTIFY cannot be the default action: the runtime could not hand the listener over');
+  }
+  for (const [i, rule] of (seccomp.syscalls ?? []).entries()) {
+    if (rule.errnoRet !== undefined && !takesErrno(rule.action)) {
+      return new ConfigError(`linux.seccomp.syscalls[${i}].errnoRet`, `${rule.action} takes no errno`);
+    }
+    if (rule.action === 'SCMP_ACT_NOTIFY' && seccomp.listenerPath === undefined) {
+      return new ConfigError('linux.seccomp.listenerPath', `is required: linux.seccomp.syscalls[${i}] uses SCMP_ACT_NOTIFY`);
+    }
+  }
+  if (seccomp.listenerMetadata !== undefined && seccomp.listenerPath === undefined) {
+    return new ConfigError('linux.seccomp.listenerMetadata', 'must not be set without listenerPath');
+  }
+  return null;
+};
+
 /**
  * Features later versions bring: refused with a clear error, never silently ignored. (The
  * process and linux settings checked against the host, such as the scheduler, labels or
@@ -92,7 +117,6 @@ const notYetSupported: Check = (spec) => {
   const p = spec.process;
   const unsupported: [boolean, string, string][] = [
     [p?.terminal === true, 'process.terminal', 'terminals are not supported by this version of ocirun yet; set it to false'],
-    [!!linux.seccomp, 'linux.seccomp', 'seccomp profiles are not supported by this version of ocirun yet'],
     [hasNamespace(spec, 'user') || !!linux.uidMappings?.length || !!linux.gidMappings?.length, 'linux.namespaces', 'user namespaces are not supported by this version of ocirun yet'],
     [Object.values(spec.hooks ?? {}).some((h) => Array.isArray(h) && h.length > 0), 'hooks', 'hooks are not supported by this version of ocirun yet'],
   ];
@@ -113,6 +137,7 @@ const CHECKS: Check[] = [
   sysctlsAreNamespaced,
   rlimitsAreKnownAndUnique,
   devicesAreComplete,
+  seccompIsConsistent,
   notYetSupported,
 ];
 

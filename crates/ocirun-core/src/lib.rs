@@ -3,6 +3,7 @@
 //! - [`init`]: the bootstrap the init executable runs (namespaces, rootfs, process setup).
 //! - [`launcher`]: the runtime side, which starts the init from a sealed memfd with
 //!   posix_spawn and drives it over a control socket.
+//! - [`seccomp`]: seccomp profiles compiled into classic BPF, in the launcher.
 //! - [`spec`]: config.json as Rust types.
 //! - [`sys`]: the only place with `unsafe`: thin wrappers around syscalls.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
@@ -14,6 +15,7 @@ pub mod namespaces;
 pub mod netdev;
 pub mod process;
 pub mod rootfs;
+pub mod seccomp;
 pub mod spec;
 pub mod sys;
 pub mod time_offsets;

@@ -7,13 +7,15 @@ use ocirun_core::launcher::LaunchError;
 #[napi(object)]
 #[derive(Debug, Clone)]
 pub struct NativeFailure {
-    /// ESPAWN, EPROTOCOL, EINIT, EINITEXITED, EPROCESS or EPATH.
+    /// ESPAWN, EPROTOCOL, EINIT, EINITEXITED, EPROCESS, EPATH, ECGROUP, ECONFIG or ESECCOMP.
     pub code: String,
     pub message: String,
     /// The init's step ("mount", "pivot_root", ...) when the init reported the failure.
     pub step: Option<String>,
     /// The errno's name ("EPERM") when a syscall failed.
     pub errno: Option<String>,
+    /// The JSON path of the config.json field at fault, when the failure knows it.
+    pub field: Option<String>,
 }
 
 impl From<&LaunchError> for NativeFailure {
@@ -29,7 +31,13 @@ impl From<&LaunchError> for NativeFailure {
         if let LaunchError::Init(f) = e {
             message = f.to_string();
         }
-        NativeFailure { code: e.code().to_string(), message, step: e.step().map(str::to_string), errno: e.errno() }
+        NativeFailure {
+            code: e.code().to_string(),
+            message,
+            step: e.step().map(str::to_string),
+            errno: e.errno(),
+            field: e.field().map(str::to_string),
+        }
     }
 }
 

@@ -48,6 +48,8 @@ pub struct InitHandle {
 pub struct SpawnResult {
     pub handle: Option<InitHandle>,
     pub failure: Option<NativeFailure>,
+    /// Lines for the debug log (seccomp syscall names no table knows, skipped as runc does).
+    pub debug: Vec<String>,
 }
 
 #[napi(object)]
@@ -95,13 +97,14 @@ fn spawn(config: &[u8], options: LaunchOptions) -> SpawnResult {
     match launched {
         Ok(launch) => {
             let pid = launch.pid();
+            let debug = launch.unknown_syscalls().iter().map(|n| format!("unknown seccomp syscall {n:?} ignored")).collect();
             // The init is our child and unreaped, so its stat cannot belong to another process.
             let start_time = procfs::stat(pid).map(|s| s.start_time as i64).unwrap_or(0);
             let cgroup_paths = serde_json::to_string(&launch.cgroup_paths()).unwrap_or_default();
             let handle = InitHandle { launch: Arc::new(Mutex::new(Some(launch))), pid, start_time, cgroup_paths };
-            SpawnResult { handle: Some(handle), failure: None }
+            SpawnResult { handle: Some(handle), failure: None, debug }
         }
-        Err(e) => SpawnResult { handle: None, failure: Some(failure(e)) },
+        Err(e) => SpawnResult { handle: None, failure: Some(failure(e)), debug: vec![] },
     }
 }
 
@@ -117,6 +120,7 @@ fn launch(config: &[u8], options: LaunchOptions, stdio: Option<[BorrowedFd<'_>; 
             cgroups: None,
             cgroup_fd: None,
             no_new_keyring: options.no_new_keyring.unwrap_or(false),
+            seccomp: None,
         },
         config,
         stdio,

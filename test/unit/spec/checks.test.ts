@@ -59,7 +59,6 @@ test('a process with no args is refused', (t) => {
 
 test('features of later versions are refused, not ignored', (t) => {
   t.true(checkSpec(spec((s) => (s.process!.terminal = true))) instanceof UnsupportedError);
-  t.true(checkSpec(spec((s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }))) instanceof UnsupportedError);
   t.true(checkSpec(spec((s) => s.linux!.namespaces!.push({ type: 'user' }))) instanceof UnsupportedError);
   t.true(checkSpec(spec((s) => (s.hooks = { prestart: [{ path: '/bin/true' }] }))) instanceof UnsupportedError);
   t.true(checkSpec(spec((s) => s.mounts!.push({ destination: '/x', source: '/tmp', options: ['bind', 'idmap'] }))) instanceof UnsupportedError);
@@ -81,4 +80,34 @@ test('process and linux settings checked against the host pass the schema-level 
     s.linux!.intelRdt = { closID: 'gold' };
   });
   t.is(checkSpec(s), null);
+});
+
+test('seccomp: an errno on an action that takes none names the field', (t) => {
+  const e = checkSpec(spec((s) => (s.linux!.seccomp = {
+    defaultAction: 'SCMP_ACT_ERRNO',
+    syscalls: [{ names: ['getpid'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }, { names: ['getppid'], action: 'SCMP_ACT_ALLOW', errnoRet: 1 }],
+  }))) as ConfigError;
+  t.is(e.field, 'linux.seccomp.syscalls[1].errnoRet');
+  t.regex(e.message, /SCMP_ACT_ALLOW takes no errno/);
+  const d = checkSpec(spec((s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_KILL', defaultErrnoRet: 1 }))) as ConfigError;
+  t.is(d.field, 'linux.seccomp.defaultErrnoRet');
+});
+
+test('seccomp: SCMP_ACT_NOTIFY needs listenerPath, and listenerMetadata needs it too', (t) => {
+  const notify = checkSpec(spec((s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getpid'], action: 'SCMP_ACT_NOTIFY' }] })));
+  t.is((notify as ConfigError).field, 'linux.seccomp.listenerPath');
+  const meta = checkSpec(spec((s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerMetadata: 'm' })));
+  t.is((meta as ConfigError).field, 'linux.seccomp.listenerMetadata');
+  const dflt = checkSpec(spec((s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY', listenerPath: '/l' })));
+  t.is((dflt as ConfigError).field, 'linux.seccomp.defaultAction');
+});
+
+test('seccomp: a consistent profile passes', (t) => {
+  t.is(checkSpec(spec((s) => (s.linux!.seccomp = {
+    defaultAction: 'SCMP_ACT_ERRNO',
+    defaultErrnoRet: 38,
+    listenerPath: '/run/agent.sock',
+    listenerMetadata: 'm',
+    syscalls: [{ names: ['getpid'], action: 'SCMP_ACT_NOTIFY' }, { names: ['getppid'], action: 'SCMP_ACT_TRACE', errnoRet: 2 }],
+  }))), null);
 });

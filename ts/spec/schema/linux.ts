@@ -39,11 +39,44 @@ const SeccompOperator = StringEnum([
     'SCMP_CMP_MASKED_EQ',
   ] as const);
 
+const SeccompArch = StringEnum([
+    'SCMP_ARCH_X86',
+    'SCMP_ARCH_X86_64',
+    'SCMP_ARCH_X32',
+    'SCMP_ARCH_ARM',
+    'SCMP_ARCH_AARCH64',
+    'SCMP_ARCH_LOONGARCH64',
+    'SCMP_ARCH_M68K',
+    'SCMP_ARCH_MIPS',
+    'SCMP_ARCH_MIPS64',
+    'SCMP_ARCH_MIPS64N32',
+    'SCMP_ARCH_MIPSEL',
+    'SCMP_ARCH_MIPSEL64',
+    'SCMP_ARCH_MIPSEL64N32',
+    'SCMP_ARCH_PPC',
+    'SCMP_ARCH_PPC64',
+    'SCMP_ARCH_PPC64LE',
+    'SCMP_ARCH_S390',
+    'SCMP_ARCH_S390X',
+    'SCMP_ARCH_SH',
+    'SCMP_ARCH_SHEB',
+    'SCMP_ARCH_PARISC',
+    'SCMP_ARCH_PARISC64',
+    'SCMP_ARCH_RISCV64',
+  ] as const);
+
+const SeccompFlag = StringEnum([
+    'SECCOMP_FILTER_FLAG_TSYNC',
+    'SECCOMP_FILTER_FLAG_LOG',
+    'SECCOMP_FILTER_FLAG_SPEC_ALLOW',
+    'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV',
+  ] as const);
+
 const Seccomp = Type.Object({
   defaultAction: SeccompAction,
   defaultErrnoRet: Type.Optional(Uint32),
-  architectures: Type.Optional(Type.Array(Type.String({ pattern: '^SCMP_ARCH_[A-Z0-9_]+$' }))),
-  flags: Type.Optional(Type.Array(Type.String({ pattern: '^SECCOMP_FILTER_FLAG_[A-Z_]+$' }))),
+  architectures: Type.Optional(Type.Array(SeccompArch)),
+  flags: Type.Optional(Type.Array(SeccompFlag)),
   listenerPath: Type.Optional(Type.String()),
   listenerMetadata: Type.Optional(Type.String()),
   syscalls: Type.Optional(

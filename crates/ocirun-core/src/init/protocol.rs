@@ -8,10 +8,13 @@
 //!     | (places the init: cgroups)                                          |
 //!     | -- Proceed -------------------------------------------------------> |
 //!     | <-- Warning* ------------------------------------------------------ | mounts, pivot_root,
-//!     | <-- Ready | Failed ------------------------------------------------ | user, capabilities
+//!     | <-- SeccompListener (+ fd) ---------------------------------------- | user, capabilities,
+//!     | <-- Ready | Failed ------------------------------------------------ | seccomp
 //!                                                                           | waits on exec.fifo,
 //!                                                                           | then execve
 //! ```
+//! With a seccomp profile, the frame after config.json holds the compiled filter (see
+//! [`crate::seccomp::Program::filter_bytes`]).
 //! A failure at any step is a `Failed` carrying the step and the errno.
 
 use std::fmt;
@@ -46,6 +49,17 @@ pub struct InitOptions {
     /// Keep the caller's session keyring instead of joining a new one (`--no-new-keyring`).
     #[serde(default)]
     pub no_new_keyring: bool,
+    /// A seccomp filter to load, compiled by the launcher; it follows config.json.
+    #[serde(default)]
+    pub seccomp: Option<SeccompLoad>,
+}
+
+/// How the init loads the filter it receives.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeccompLoad {
+    /// SECCOMP_FILTER_FLAG_* for seccomp(2).
+    pub flags: u32,
 }
 
 /// Messages to the init.
@@ -70,6 +84,9 @@ pub enum FromInit {
     Warning {
         message: String,
     },
+    /// The seccomp filter is loaded; this frame carries its notification descriptor
+    /// (SCMP_ACT_NOTIFY), which the launcher hands to the listener.
+    SeccompListener,
     /// The container is set up and waits on exec.fifo.
     Ready,
     Failed(Failure),
@@ -128,6 +145,7 @@ pub enum Step {
     User,
     Capabilities,
     NoNewPrivileges,
+    Seccomp,
     Executable,
     Personality,
     ExecFifo,
@@ -167,6 +185,7 @@ impl Step {
             Step::User => "user",
             Step::Capabilities => "capabilities",
             Step::NoNewPrivileges => "no_new_privileges",
+            Step::Seccomp => "seccomp",
             Step::Executable => "executable",
             Step::Personality => "personality",
             Step::ExecFifo => "exec_fifo",

@@ -14,6 +14,7 @@ use crate::process::{
     ProcessError,
 };
 use crate::rootfs;
+use crate::seccomp::{self, Filter};
 use crate::spec::{Linux, Process, Spec};
 use crate::sys::{caps as syscaps, fs as sysfs, process as sysproc, Errno};
 
@@ -22,8 +23,8 @@ use crate::sys::{caps as syscaps, fs as sysfs, process as sysproc, Errno};
 pub const INIT_COMM: &str = "ocirun-init";
 
 /// Sets up the container and executes its process. Returns only the failure.
-pub fn run(ch: &mut Channel, spec: &Spec, opts: &InitOptions, state_dir: OwnedFd) -> Failure {
-    match setup(ch, spec, opts) {
+pub fn run(ch: &mut Channel, spec: &Spec, opts: &InitOptions, state_dir: OwnedFd, filter: Option<&Filter>) -> Failure {
+    match setup(ch, spec, opts, filter) {
         Err(f) => f,
         Ok(plan) => {
             if let Err(f) = ch.send(&FromInit::Ready).map_err(protocol_failure) {
@@ -41,7 +42,7 @@ fn failed(e: impl StepError) -> Failure {
     e.to_failure()
 }
 
-fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions) -> Result<exec::Exec, Failure> {
+fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions, filter: Option<&Filter>) -> Result<exec::Exec, Failure> {
     match ch.recv::<ToInit>().map_err(protocol_failure)? {
         ToInit::Proceed => {}
         other => return Err(protocol_failure(format!("expected proceed, got {other:?}"))),
@@ -80,12 +81,31 @@ fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions) -> Result<exec::Exec
     rlimits::apply(&process.rlimits).map_err(failed)?;
     apply_scheduling(process, linux)?;
     labels::set_exec_labels(process).map_err(failed)?;
+    // Where runc loads the filter: without no_new_privs, loading takes CAP_SYS_ADMIN, so before
+    // the user and capabilities change; with it, as late as possible, so that the profile has
+    // few of the init's own syscalls to allow (README: what a profile must allow).
+    let (early, late) = match filter {
+        Some(f) if process.no_new_privileges => (None, Some(f)),
+        other => (other, None),
+    };
+    load_seccomp(ch, early)?;
     become_user(ch, process, caller_umask)?;
     let plan = exec::prepare(process).map_err(failed)?;
     if let Some(p) = &linux.personality {
         personality::apply(p).map_err(failed)?;
     }
+    load_seccomp(ch, late)?;
     Ok(plan)
+}
+
+/// Loads the filter and hands its notification descriptor, if any, to the launcher at once:
+/// a notified syscall of the init's blocks until the agent has it.
+fn load_seccomp(ch: &mut Channel, filter: Option<&Filter>) -> Result<(), Failure> {
+    let Some(filter) = filter else { return Ok(()) };
+    if let Some(listener) = seccomp::load(filter).map_err(failed)? {
+        ch.send_with_fd(&FromInit::SeccompListener, listener.as_fd()).map_err(protocol_failure)?;
+    }
+    Ok(())
 }
 
 /// I/O priority, scheduler and memory policy, set while the init still has the privileges the

@@ -8,6 +8,7 @@ use super::protocol::{Failure, FromInit, InitOptions, Step, StepError, ToInit};
 use super::{protocol_failure, stage_container};
 use crate::cgroups;
 use crate::namespaces::{self, Forked};
+use crate::seccomp;
 use crate::spec::Spec;
 use crate::sys::{fs as sysfs, process};
 
@@ -24,6 +25,7 @@ pub fn run(ch: &mut Channel) -> Result<(), Failure> {
         errno: None,
         detail: format!("config.json: {e}"),
     })?;
+    let seccomp = receive_seccomp(ch, &options)?;
     let state_dir = open_state_dir(&options)?;
     join_cgroups(&options)?;
     let cgroup_dir = options.cgroup_fd.and_then(sysfs::inherited);
@@ -34,11 +36,20 @@ pub fn run(ch: &mut Channel) -> Result<(), Failure> {
             process::exit_now(if sent.is_ok() { 0 } else { 1 });
         }
         Forked::Child => {
-            let failure = stage_container::run(ch, &spec, &options, state_dir);
+            let failure = stage_container::run(ch, &spec, &options, state_dir, seccomp.as_ref());
             let _ = ch.send(&FromInit::Failed(failure));
             process::exit_now(1);
         }
     }
+}
+
+/// The compiled seccomp filter, in the frame after config.json when there is one.
+fn receive_seccomp(ch: &mut Channel, options: &InitOptions) -> Result<Option<seccomp::Filter>, Failure> {
+    let Some(load) = options.seccomp else { return Ok(None) };
+    let bytes = ch.recv_bytes().map_err(protocol_failure)?;
+    let instructions =
+        seccomp::filter_from_bytes(&bytes).ok_or_else(|| protocol_failure("the seccomp filter is not whole instructions"))?;
+    Ok(Some(seccomp::Filter { instructions, flags: load.flags }))
 }
 
 /// Joins the container's cgroups, so that the clone is born in them (a process inherits its

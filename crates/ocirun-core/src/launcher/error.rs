@@ -56,6 +56,15 @@ pub enum LaunchError {
     Setting(#[from] crate::process::InvalidSetting),
     #[error(transparent)]
     NetDevice(#[from] crate::netdev::NetDevError),
+    #[error(transparent)]
+    Seccomp(#[from] crate::seccomp::SeccompError),
+    /// The agent at linux.seccomp.listenerPath could not be given the notification descriptor.
+    #[error("linux.seccomp.listenerPath: send the seccomp notification descriptor to {path:?}")]
+    SeccompListener {
+        path: PathBuf,
+        #[source]
+        errno: Errno,
+    },
 }
 
 impl LaunchError {
@@ -69,8 +78,9 @@ impl LaunchError {
             LaunchError::Pidfd { .. } | LaunchError::Signal { .. } | LaunchError::Wait { .. } => "EPROCESS",
             LaunchError::Path { .. } => "EPATH",
             LaunchError::Cgroup(_) => "ECGROUP",
-            LaunchError::Config(_) | LaunchError::Setting(_) => "ECONFIG",
+            LaunchError::Config(_) | LaunchError::Setting(_) | LaunchError::Seccomp(_) => "ECONFIG",
             LaunchError::NetDevice(_) => "ENETDEV",
+            LaunchError::SeccompListener { .. } => "ESECCOMP",
         }
     }
 
@@ -81,10 +91,19 @@ impl LaunchError {
             LaunchError::Pidfd { errno, .. }
             | LaunchError::Path { errno, .. }
             | LaunchError::Signal { errno, .. }
-            | LaunchError::Wait { errno, .. } => Some(crate::sys::errno_name(*errno)),
+            | LaunchError::Wait { errno, .. }
+            | LaunchError::SeccompListener { errno, .. } => Some(crate::sys::errno_name(*errno)),
             LaunchError::Init(f) => f.errno.clone(),
             LaunchError::Cgroup(e) => e.errno().map(crate::sys::errno_name),
             LaunchError::NetDevice(e) => e.errno().map(crate::sys::errno_name),
+            _ => None,
+        }
+    }
+
+    /// The JSON path of the config.json field at fault, for configuration errors that know it.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            LaunchError::Seccomp(e) => Some(e.field()),
             _ => None,
         }
     }

@@ -10,6 +10,7 @@ pub mod init_binary;
 pub mod lock;
 pub mod preflight;
 pub mod procfs;
+mod seccomp_listener;
 pub mod signal;
 mod spawn;
 

@@ -4,10 +4,12 @@ use std::ffi::CString;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 
+use super::seccomp_listener::Listener;
 use super::{cgroup_setup, init_binary, LaunchError};
 use crate::cgroups::{self, CgroupPaths, Manager};
 use crate::init::channel::{Channel, ChannelError};
-use crate::init::protocol::{FromInit, InitOptions, ToInit};
+use crate::init::protocol::{FromInit, InitOptions, SeccompLoad, ToInit};
+use crate::seccomp::{self, Program};
 use crate::spec::Spec;
 use crate::sys::{fs as sysfs, pidfd, spawn};
 
@@ -33,6 +35,9 @@ pub struct Launch {
     pid: i32,
     pidfd: OwnedFd,
     cgroups: Box<dyn Manager>,
+    /// Where a seccomp notification descriptor goes (SCMP_ACT_NOTIFY).
+    listener: Option<Listener>,
+    unknown_syscalls: Vec<String>,
 }
 
 impl Launch {
@@ -40,11 +45,18 @@ impl Launch {
     /// container init's pid. The container init is a child of the calling process.
     pub fn spawn(init: &'static [u8], req: LaunchRequest<'_>) -> Result<Launch, LaunchError> {
         let spec: Spec = serde_json::from_slice(req.config)?;
+        // Compiled before anything exists, so that a bad profile leaves nothing behind.
+        let seccomp = spec.linux().seccomp.as_ref().map(seccomp::compile_for_host).transpose()?;
+        let listener = Listener::of(&spec, &req.options);
         let cgroups = cgroup_setup::prepare(&spec, req.cgroups.as_ref())?;
         // A copy for the undo below: the launch owns the original.
         let undo = cgroups::open(&cgroups.paths());
-        match Self::spawn_in(init, req, cgroups) {
-            Ok(launch) => launch.with_net_devices(&spec),
+        match Self::spawn_in(init, req, cgroups, seccomp.as_ref()) {
+            Ok(mut launch) => {
+                launch.listener = listener;
+                launch.unknown_syscalls = seccomp.map(|p| p.unknown_syscalls).unwrap_or_default();
+                launch.with_net_devices(&spec)
+            }
             Err(e) => {
                 let _ = undo.destroy();
                 Err(e)
@@ -68,7 +80,12 @@ impl Launch {
         }
     }
 
-    fn spawn_in(init: &'static [u8], mut req: LaunchRequest<'_>, cgroups: Box<dyn Manager>) -> Result<Launch, LaunchError> {
+    fn spawn_in(
+        init: &'static [u8],
+        mut req: LaunchRequest<'_>,
+        cgroups: Box<dyn Manager>,
+        seccomp: Option<&Program>,
+    ) -> Result<Launch, LaunchError> {
         let exe = init_binary::sealed(init)?;
         let cgroup_dir =
             match cgroups.clone_into() {
@@ -80,6 +97,7 @@ impl Launch {
             };
         req.options.cgroups = Some(cgroups.paths());
         req.options.cgroup_fd = cgroup_dir.as_ref().map(|_| CGROUP_FD);
+        req.options.seccomp = seccomp.map(|p| SeccompLoad { flags: p.flags });
         let (ours, theirs) = UnixStream::pair().map_err(|e| LaunchError::Spawn(io_errno(&e)))?;
         // Stdio is always mapped explicitly: Node marks its own 0-2 close-on-exec.
         let mut fd_map: Vec<(BorrowedFd<'_>, i32)> = match &req.stdio {
@@ -95,8 +113,10 @@ impl Launch {
         drop(theirs);
 
         let mut channel = Channel::new(ours);
-        let sent =
-            channel.send(&ToInit::Bootstrap { options: Box::new(req.options) }).and_then(|_| channel.send_bytes(req.config));
+        let sent = channel
+            .send(&ToInit::Bootstrap { options: Box::new(req.options) })
+            .and_then(|_| channel.send_bytes(req.config))
+            .and_then(|_| seccomp.map_or(Ok(()), |p| channel.send_bytes(&p.filter_bytes())));
         let reply = sent.and_then(|_| channel.recv::<FromInit>());
         // Stage 0 exits right after it reports; reap it whatever it said.
         let stage0_status = pidfd::waitpid(stage0).map(|s| s.code()).unwrap_or(-1);
@@ -108,7 +128,7 @@ impl Launch {
             Err(e) => return Err(e.into()),
         };
         let pidfd = pidfd::pidfd_open(pid).map_err(|errno| LaunchError::Pidfd { pid, errno })?;
-        Ok(Launch { channel, pid, pidfd, cgroups })
+        Ok(Launch { channel, pid, pidfd, cgroups, listener: None, unknown_syscalls: Vec::new() })
     }
 
     /// The container init's pid, as the host sees it.
@@ -136,6 +156,7 @@ impl Launch {
         loop {
             match self.channel.recv::<FromInit>() {
                 Ok(FromInit::Warning { message }) => warnings.push(message),
+                Ok(FromInit::SeccompListener) => self.hand_over_listener()?,
                 Ok(FromInit::Ready) => return Ok(warnings),
                 Ok(FromInit::Failed(f)) => return Err(LaunchError::Init(f)),
                 Ok(other) => return Err(LaunchError::Unexpected(format!("{other:?}"))),
@@ -146,6 +167,18 @@ impl Launch {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+
+    /// Gives the agent the notification descriptor the init sent; ours closes afterwards.
+    fn hand_over_listener(&mut self) -> Result<(), LaunchError> {
+        let fd = self.channel.take_fd().ok_or_else(|| LaunchError::Unexpected("a seccomp listener without its descriptor".into()))?;
+        let listener = self.listener.as_ref().ok_or_else(|| LaunchError::Unexpected("a seccomp listener nobody asked for".into()))?;
+        listener.send(self.pid, fd.as_fd())
+    }
+
+    /// Syscall names of the seccomp profile that no table knows (skipped, as runc skips them).
+    pub fn unknown_syscalls(&self) -> &[String] {
+        &self.unknown_syscalls
     }
 
     /// Kills the container init, reaps it (it is our child) and removes its cgroups. Used to

@@ -24,7 +24,7 @@ pub struct Linux {
     #[serde(default)]
     pub sysctl: BTreeMap<String, String>,
     #[serde(default)]
-    pub seccomp: Option<serde_json::Value>,
+    pub seccomp: Option<super::Seccomp>,
     #[serde(default)]
     pub rootfs_propagation: Option<String>,
     #[serde(default)]

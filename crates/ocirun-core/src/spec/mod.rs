@@ -9,15 +9,21 @@ mod linux;
 mod linux_attrs;
 mod process_attrs;
 mod resources;
+pub mod seccomp;
 
 pub use linux::*;
 pub use linux_attrs::*;
 pub use process_attrs::*;
 pub use resources::*;
+pub use seccomp::Seccomp;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+/// The runtime-spec version ocirun implements (ts/spec/defaults.ts has the same), for the state
+/// it sends to a seccomp agent.
+pub const OCI_VERSION: &str = "1.3.0";
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -16,6 +16,8 @@ pub mod ns;
 pub mod pidfd;
 pub mod process;
 pub mod sched;
+pub mod scm;
+pub mod seccomp;
 pub mod spawn;
 
 use std::ffi::CString;
