@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 
 want=(busybox-static)
 if [[ "${1:-}" == "--for-tests" ]]; then
-  # Peers for the differential and benchmark runs, and tools the tests use (a C compiler and
-  # glibc's static library build the seccomp probe).
-  want+=(runc crun util-linux iproute2 gcc libc6-dev)
+  # Peers for the differential and benchmark runs, tools the tests use (a C compiler and
+  # glibc's static library build the seccomp probe), and the container managers the
+  # acceptance tests drive ocirun with (podman with conmon, containerd with its runc shim).
+  want+=(runc crun util-linux iproute2 gcc libc6-dev podman conmon catatonit fuse-overlayfs containerd)
 fi
 missing=()
 for p in "${want[@]}"; do

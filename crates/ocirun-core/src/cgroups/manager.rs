@@ -222,24 +222,45 @@ pub(super) fn signal_frozen<M: Manager + ?Sized>(m: &M, signal: i32) -> Result<(
 fn remove_created<M: Manager + ?Sized>(m: &M, created: &[PathBuf]) -> Result<()> {
     let mut dirs = created.to_vec();
     dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    let own: BTreeSet<PathBuf> = m.dirs().into_iter().map(Path::to_path_buf).collect();
     let mut first_error = None;
     for dir in &dirs {
-        if let Err(e) = remove(m, dir) {
+        let removed = if own.contains(dir) { remove(m, dir) } else { remove_parent(dir) };
+        if let Err(e) = removed {
             first_error.get_or_insert(e);
         }
     }
     first_error.map_or(Ok(()), Err)
 }
 
-/// rmdir, retried while the kernel still counts exiting processes in the cgroup.
+/// rmdir of one of the container's own cgroups, its processes killed first, retried while
+/// the kernel still counts exiting processes in it.
 fn remove<M: Manager + ?Sized>(m: &M, dir: &Path) -> Result<()> {
     if dir.join("cgroup.procs").exists() && !file::read_pids(dir)?.is_empty() {
         m.kill_all(libc::SIGKILL)?;
     }
+    retry_while_busy(dir, || true)
+}
+
+/// rmdir of a parent the container created for its cgroup (an absolute cgroupsPath such as
+/// /ns/id): left alone once another container's cgroup lives in it, as runc leaves parents.
+fn remove_parent(dir: &Path) -> Result<()> {
+    let has_children = || {
+        std::fs::read_dir(dir).map(|entries| entries.flatten().any(|e| e.file_type().is_ok_and(|t| t.is_dir()))).unwrap_or(false)
+    };
+    match retry_while_busy(dir, || !has_children()) {
+        Err(CgroupError::Remove { errno: crate::sys::Errno::EBUSY | crate::sys::Errno::ENOTEMPTY, .. }) => Ok(()),
+        other => other,
+    }
+}
+
+/// rmdir, retried for a while on EBUSY as long as `transient` says the kernel is only
+/// finishing with what was in it.
+fn retry_while_busy(dir: &Path, transient: impl Fn() -> bool) -> Result<()> {
     let start = Instant::now();
     loop {
         match file::remove_dir(dir) {
-            Err(CgroupError::Remove { errno: crate::sys::Errno::EBUSY, .. }) => {
+            Err(CgroupError::Remove { errno: crate::sys::Errno::EBUSY, .. }) if transient() => {
                 if start.elapsed() > Duration::from_secs(5) {
                     return Err(CgroupError::Busy { path: dir.to_path_buf() });
                 }
@@ -368,6 +389,22 @@ mod tests {
         assert_eq!(reopened, paths);
         let v2_only = CgroupPaths { v1: BTreeMap::new(), created: vec![host.0.join("unified/c1")], ..paths };
         assert_eq!(open(&v2_only).paths(), v2_only);
+    }
+
+    #[test]
+    fn a_parent_another_cgroup_lives_in_is_left_alone() {
+        let host = FakeHost::new("parent");
+        for d in ["pids/c1", "unified/c1"] {
+            std::fs::remove_file(host.0.join(d).join("cgroup.procs")).expect("rm");
+        }
+        // c1 sits in a parent this container created, beside another container's c2.
+        let parent = host.0.join("pids");
+        std::fs::create_dir(parent.join("c2")).expect("mkdir");
+        let mut paths = host.paths(true, false);
+        paths.created = vec![parent.clone(), host.0.join("pids/c1")];
+        open(&paths).destroy().expect("destroy succeeds");
+        assert!(!host.0.join("pids/c1").exists());
+        assert!(parent.join("c2").exists(), "the other container's cgroup and its parent stay");
     }
 
     #[test]

@@ -1,0 +1,226 @@
+// Real container managers driving ocirun: a private podman (own storage, runroot, config and
+// cgroup parent) and a private containerd (own root, state, socket and namespace), each
+// calling ocirun through a wrapper that logs every argv it is given.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeRootfs } from './bundle.ts';
+import { cliPath, nodeBinDir } from './paths.ts';
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const env = { ...process.env, PATH: `${nodeBinDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` };
+
+/** Why `tools` cannot be used here, or '' when they all can. */
+export function missingTools(...tools: string[]): string {
+  const missing = tools.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
+  return missing.length ? `not installed: ${missing.join(', ')}` : '';
+}
+
+function exec(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeout?: number } = {}): Run {
+  const r = spawnSync(cmd, args, { env: opts.env ?? env, encoding: 'utf8', input: opts.input ?? '', timeout: opts.timeout ?? 120_000 });
+  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
+}
+
+/** A wrapper that records each call's argv (one JSON array per line) and runs ocirun. */
+function loggingRuntime(dir: string): { path: string; calls(): string[][] } {
+  const log = join(dir, 'calls.log');
+  const path = join(dir, 'ocirun');
+  writeFileSync(
+    path,
+    `#!/bin/sh\nnode -e 'require("fs").appendFileSync(process.argv[1], JSON.stringify(process.argv.slice(2)) + "\\n")' ${log} "$@"\nexec ${cliPath} "$@"\n`,
+  );
+  chmodSync(path, 0o755);
+  return {
+    path,
+    calls: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]) : []),
+  };
+}
+
+/** A busybox root filesystem as a tarball, for `podman import`. */
+function busyboxTarball(dir: string): string {
+  const base = join(dir, 'image');
+  mkdirSync(base);
+  const rootfs = makeRootfs(base);
+  for (const applet of ['top', 'ps', 'nproc', 'stty', 'tty', 'uname', 'whoami']) {
+    if (!existsSync(join(rootfs, 'bin', applet))) spawnSync('ln', ['-s', 'busybox', join(rootfs, 'bin', applet)]);
+  }
+  const tarball = join(dir, 'busybox.tar');
+  const r = exec('tar', ['-C', rootfs, '-cf', tarball, '.']);
+  if (r.code !== 0) throw new Error(`tar: ${r.stderr}`);
+  return tarball;
+}
+
+/** Removes a cgroup directory tree in every hierarchy, innermost first (only `name`'s). */
+function removeCgroupTree(name: string): void {
+  for (const h of readdirSync('/sys/fs/cgroup')) {
+    const top = join('/sys/fs/cgroup', h, name);
+    if (!existsSync(top)) continue;
+    const dirs: string[] = [];
+    const walk = (d: string): void => {
+      dirs.push(d);
+      for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(join(d, e.name));
+    };
+    walk(top);
+    for (const d of dirs.reverse()) {
+      try {
+        rmdirSync(d);
+      } catch {
+        // Still busy: reported by the test that made it.
+      }
+    }
+  }
+}
+
+export const IMAGE = 'localhost/ocirun-test-busybox:latest';
+
+export class Podman {
+  readonly dir: string;
+  readonly cgroupParent: string;
+  readonly runtime: { path: string; calls(): string[][] };
+  readonly #env: NodeJS.ProcessEnv;
+
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'ocirun-podman-'));
+    this.cgroupParent = `ocirun-podman-${process.pid}`;
+    this.runtime = loggingRuntime(this.dir);
+    const conf = join(this.dir, 'containers.conf');
+    // No CAP_SYS_RESOURCE in this machine's bounding set: podman's default rlimits (nofile
+    // and nproc at 1048576) cannot be set by any runtime, so they are lowered here.
+    writeFileSync(
+      conf,
+      `[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+netns = "none"
+cgroupns = "private"
+log_driver = "k8s-file"
+
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "${join(this.dir, 'events.log')}"
+runtime = "ocirun"
+runtime_supports_json = ["ocirun"]
+
+[engine.runtimes]
+ocirun = ["${this.runtime.path}"]
+`,
+    );
+    const storage = join(this.dir, 'storage.conf');
+    writeFileSync(storage, `[storage]\ndriver = "vfs"\ngraphroot = "${join(this.dir, 'graph')}"\nrunroot = "${join(this.dir, 'run')}"\n`);
+    this.#env = { ...env, CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage, CONTAINERS_REGISTRIES_CONF: join(this.dir, 'registries.conf') };
+    writeFileSync(join(this.dir, 'registries.conf'), 'unqualified-search-registries = []\n');
+    const imported = this.run(['import', busyboxTarball(this.dir), IMAGE]);
+    if (imported.code !== 0) throw new Error(`podman import: ${imported.stderr}`);
+  }
+
+  /** podman with the private configuration; `run` and `create` get the private cgroup parent. */
+  run(args: string[], opts: { input?: string; timeout?: number } = {}): Run {
+    const [cmd, ...rest] = args;
+    const withParent = cmd === 'run' || cmd === 'create' ? [cmd, '--cgroup-parent', `/${this.cgroupParent}`, ...rest] : args;
+    return exec('podman', ['--log-level', 'error', ...withParent], { env: this.#env, ...opts });
+  }
+
+  /** A podman process left running (for `podman run -t` under a pseudo-terminal). */
+  spawn(args: string[]): ChildProcess {
+    return spawn('podman', args, { env: this.#env, stdio: ['pipe', 'pipe', 'pipe'] });
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return this.#env;
+  }
+
+  /** An OCI archive of the test image, for containerd. */
+  saveImage(path: string): void {
+    const r = this.run(['save', '--format', 'oci-archive', '-o', path, IMAGE]);
+    if (r.code !== 0) throw new Error(`podman save: ${r.stderr}`);
+  }
+
+  destroy(): void {
+    this.run(['rm', '--all', '--force', '--time', '0']);
+    this.run(['rmi', '--all', '--force']);
+    removeCgroupTree(this.cgroupParent);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export class Containerd {
+  readonly dir: string;
+  readonly namespace: string;
+  readonly socket: string;
+  readonly runtime: { path: string; calls(): string[][] };
+  readonly #daemon: ChildProcess;
+
+  private constructor(dir: string, daemon: ChildProcess) {
+    this.dir = dir;
+    this.#daemon = daemon;
+    this.socket = join(dir, 'containerd.sock');
+    this.namespace = `ocirun-test-${process.pid}`;
+    this.runtime = loggingRuntime(dir);
+  }
+
+  /** Starts a private containerd and imports the test image from `imageArchive`. */
+  static async start(imageArchive: string): Promise<Containerd> {
+    const dir = mkdtempSync(join(tmpdir(), 'ocirun-containerd-'));
+    const config = join(dir, 'config.toml');
+    writeFileSync(
+      config,
+      `version = 2
+root = "${join(dir, 'root')}"
+state = "${join(dir, 'state')}"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
+[grpc]
+  address = "${join(dir, 'containerd.sock')}"
+[ttrpc]
+  address = "${join(dir, 'containerd.sock.ttrpc')}"
+[debug]
+  address = "${join(dir, 'debug.sock')}"
+`,
+    );
+    const daemon = spawn('containerd', ['--config', config], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    daemon.stderr?.on('data', (d: Buffer) => (log += String(d)));
+    const c = new Containerd(dir, daemon);
+    for (let i = 0; i < 100 && !/containerd successfully booted/.test(log); i++) await new Promise((r) => setTimeout(r, 100));
+    if (!existsSync(c.socket)) throw new Error(`containerd did not start: ${log}`);
+    const imported = c.ctr(['images', 'import', '--base-name', IMAGE.split(':')[0] ?? IMAGE, imageArchive]);
+    if (imported.code !== 0) throw new Error(`ctr images import: ${imported.stderr}`);
+    return c;
+  }
+
+  /** ctr against the private containerd, in this test's namespace. */
+  ctr(args: string[], opts: { input?: string; timeout?: number } = {}): Run {
+    return exec('ctr', ['--address', this.socket, '--namespace', this.namespace, ...args], opts);
+  }
+
+  /** `ctr run` with ocirun as the runtime binary. */
+  run(args: string[], opts: { timeout?: number } = {}): Run {
+    return this.ctr(['run', '--runc-binary', this.runtime.path, ...args], opts);
+  }
+
+  async destroy(): Promise<void> {
+    for (const id of this.ctr(['tasks', 'ls', '-q']).stdout.split('\n').filter(Boolean)) this.ctr(['tasks', 'kill', '-s', 'SIGKILL', id]);
+    for (const id of this.ctr(['containers', 'ls', '-q']).stdout.split('\n').filter(Boolean)) {
+      this.ctr(['tasks', 'delete', '-f', id]);
+      this.ctr(['containers', 'delete', id]);
+    }
+    this.ctr(['images', 'rm', IMAGE]);
+    this.ctr(['namespaces', 'rm', this.namespace]);
+    if (this.#daemon.exitCode === null && this.#daemon.signalCode === null) {
+      const exited = new Promise((r) => this.#daemon.once('exit', r));
+      this.#daemon.kill('SIGTERM');
+      await exited;
+    }
+    // The runc shim keeps its runtime's state under /run/containerd/runc/<namespace>, and
+    // the containers' cgroups go under /<namespace>, which runtimes leave behind (as runc does).
+    rmSync(join('/run/containerd/runc', this.namespace), { recursive: true, force: true });
+    removeCgroupTree(this.namespace);
+    spawnSync('umount', ['-R', join(this.dir, 'root')], { stdio: 'ignore' });
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
