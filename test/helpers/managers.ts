@@ -85,7 +85,8 @@ export class Podman {
   readonly runtime: { path: string; calls(): string[][] };
   readonly #env: NodeJS.ProcessEnv;
 
-  constructor() {
+  /** `runtimes`: more runtimes to register by name (name -> executable), for `--runtime NAME`. */
+  constructor(runtimes: Record<string, string> = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'ocirun-podman-'));
     this.cgroupParent = `ocirun-podman-${process.pid}`;
     this.runtime = loggingRuntime(this.dir);
@@ -105,10 +106,11 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "${join(this.dir, 'events.log')}"
 runtime = "ocirun"
-runtime_supports_json = ["ocirun"]
+runtime_supports_json = ${JSON.stringify(['ocirun', ...Object.keys(runtimes)])}
 
 [engine.runtimes]
 ocirun = ["${this.runtime.path}"]
+${Object.entries(runtimes).map(([name, path]) => `${name} = ["${path}"]`).join('\n')}
 `,
     );
     const storage = join(this.dir, 'storage.conf');
