@@ -20,5 +20,21 @@ for dir in npm/*/; do
   (cd "$stage" && npm pack --silent --pack-destination "$out" >/dev/null)
   rm -rf "$stage"
 done
-npm pack --silent --pack-destination "$out" >/dev/null
+# ocirun itself, with optionalDependencies on every platform package added here, as napi-rs's
+# prepublish step adds them: in the repository's package.json they would make `npm ci` fail,
+# since the packages are not on the registry until they are published.
+stage=$(mktemp -d)
+cp -r bin dist README.md "$stage/"
+rm -rf "$stage/dist/.code-cache"
+node -e '
+  const fs = require("fs");
+  const pkg = JSON.parse(fs.readFileSync("package.json", "utf8"));
+  pkg.optionalDependencies = Object.fromEntries(
+    fs.readdirSync("npm").map((d) => [JSON.parse(fs.readFileSync(`npm/${d}/package.json`, "utf8")).name, pkg.version]));
+  delete pkg.devDependencies;
+  delete pkg.scripts;
+  fs.writeFileSync(process.argv[1] + "/package.json", JSON.stringify(pkg, null, 2) + "\n");
+' "$stage"
+(cd "$stage" && npm pack --silent --pack-destination "$out" >/dev/null)
+rm -rf "$stage"
 ls "$out"

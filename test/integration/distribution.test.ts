@@ -53,6 +53,9 @@ test.serial('the packages hold what they should, and the arm64 one only if its a
   const main = execFileSync('tar', ['tzf', join(work, 'packs', 'ocirun-0.1.0.tgz')], { encoding: 'utf8' });
   t.false(/\.node$/m.test(main), 'the addon ships in the platform package only');
   t.true(main.includes('package/dist/types/index.d.ts'));
+  const pkg = JSON.parse(execFileSync('tar', ['xzf', join(work, 'packs', 'ocirun-0.1.0.tgz'), '-O', 'package/package.json'], { encoding: 'utf8' })) as Record<string, unknown>;
+  t.deepEqual(pkg['optionalDependencies'], { 'ocirun-linux-arm64-gnu': '0.1.0', 'ocirun-linux-x64-gnu': '0.1.0' });
+  t.is(pkg['devDependencies'], undefined, 'the published package has no build-time dependencies');
 });
 
 test.serial('npx ocirun --version works from the installed packages alone', (t) => {
