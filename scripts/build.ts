@@ -1,5 +1,5 @@
-// Builds ocirun's JavaScript: the config.json validator (ocirun's schema compiled by ajv into
-// standalone code), the CLI bundle, the lazily loaded logging engine, and the library bundle.
+// Builds ocirun's JavaScript: the config.json and process.json validators (ocirun's schema
+// compiled by ajv into standalone code), the CLI bundle, the lazily loaded logging engine, and the library bundle.
 // Run with a Node that strips types (22.18+): node scripts/build.ts
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigSchema } from '../ts/spec/schema/config.ts';
+import { Process } from '../ts/spec/schema/process.ts';
 
 const root = join(import.meta.dirname, '..');
 const dist = join(root, 'dist');
@@ -30,9 +31,9 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { ve
  * compile cache holds it. Its only dependency, ajv's ucs2length, is replaced by an equivalent
  * so that the file needs no bundling (a bundler would drop the parentheses).
  */
-function validatorModule(): string {
+function validatorModule(schema: object): string {
   const ajv = new Ajv({ code: { source: true, esm: false }, allErrors: false, strict: 'log' });
-  const validate = ajv.compile(JSON.parse(JSON.stringify(ConfigSchema)));
+  const validate = ajv.compile(JSON.parse(JSON.stringify(schema)));
   let src = standalone.default(ajv, validate);
   const name = /^"use strict";module\.exports = (validate\d+);module\.exports\.default = \1;/.exec(src)?.[1];
   if (!name || !src.trimEnd().endsWith('}')) throw new Error('ajv standalone output is not in the expected form');
@@ -44,7 +45,9 @@ function validatorModule(): string {
   src = src.replace(`function ${name}(`, `const ${name} = (function ${name}(`);
   return `${src.trimEnd()});\nmodule.exports = ${name};\nmodule.exports.default = ${name};\n`;
 }
-writeFileSync(join(dist, 'validate-config.cjs'), validatorModule());
+writeFileSync(join(dist, 'validate-config.cjs'), validatorModule(ConfigSchema));
+// `exec --process FILE` reads a process.json: the spec's Process on its own.
+writeFileSync(join(dist, 'validate-process.cjs'), validatorModule(Process));
 
 const common: BuildOptions = {
   bundle: true,

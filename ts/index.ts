@@ -9,6 +9,9 @@
 export { Factory, DEFAULT_ROOT, type FactoryOptions, type CreateOptions } from './container/factory.ts';
 export { Container, type ContainerState, type ExitStatus } from './container/container.ts';
 export type { ContainerEvent, EventsOptions } from './container/events.ts';
+export { ContainerProcess, type ProcessExit } from './container/process.ts';
+export type { ExecOptions } from './container/exec.ts';
+export { Terminal, type Relay } from './container/terminal.ts';
 export type { ContainerStats } from './container/stats.ts';
 export type { StdioOption, StdioOptions } from './container/stdio.ts';
 export type { Status } from './container/status.ts';

@@ -83,11 +83,20 @@ test.serial('an id that exists already', (t) => {
   rt.run(['delete', '--force', id]);
 });
 
-test.serial('features of later versions are refused, not ignored', (t) => {
+test.serial('a terminal without a console socket is refused by create, as runc refuses it', (t) => {
   withSpec((s) => (s.process!.terminal = true));
-  failsCleanly(t, ['create', '-b', bundle.dir], /process\.terminal: terminals are not supported/);
+  failsCleanly(t, ['create', '-b', bundle.dir], /cannot allocate tty if ocirun will detach without setting console socket/);
   bundle.write();
-  failsCleanly(t, ['create', '--console-socket', '/tmp/x.sock', '-b', bundle.dir], /--console-socket: terminals are not supported/);
+});
+
+test.serial('a console socket without a terminal is refused', (t) => {
+  failsCleanly(t, ['create', '--console-socket', '/tmp/x.sock', '-b', bundle.dir], /cannot use console socket if ocirun will not detach or allocate tty/);
+});
+
+test.serial('a console socket nobody listens on fails create, naming it, and leaves nothing', (t) => {
+  withSpec((s) => (s.process!.terminal = true));
+  failsCleanly(t, ['create', '--console-socket', '/nonexistent/console.sock', '-b', bundle.dir], /--console-socket: send the terminal to "\/nonexistent\/console.sock".*ENOENT/);
+  bundle.write();
 });
 
 test.serial('a mount the kernel refuses fails at its step, with the errno', (t) => {

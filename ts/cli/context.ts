@@ -14,6 +14,8 @@ export interface GlobalOptions {
 
 export class CliContext {
   readonly globals: GlobalOptions;
+  /** The environment ocirun was started with (LISTEN_FDS, NOTIFY_SOCKET). */
+  readonly env: NodeJS.ProcessEnv = process.env;
   readonly logger: Logger;
   #factory: Factory | undefined;
 

@@ -18,16 +18,21 @@ function versionText(): string {
 }
 
 type Action = (ctx: CliContext, ...args: never[]) => Promise<number | void> | number | void;
+
+/** A repeatable flag's values, in order. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
 type Lazy = (load: () => Promise<Action>) => (...args: unknown[]) => Promise<void>;
 
 function createLike(c: Command): Command {
   return c
     .option('-b, --bundle <dir>', 'path to the root of the bundle directory, defaults to the current directory', '.')
     .option('--pid-file <file>', 'specify the file to write the process id to')
-    .option('--console-socket <path>', 'path to an AF_UNIX socket which will receive the console pseudoterminal (not supported yet)')
+    .option('--console-socket <path>', 'path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console\'s pseudoterminal')
     .option('--no-pivot', 'do not use pivot root to jail process inside rootfs')
     .option('--no-new-keyring', 'do not create a new session keyring for the container')
-    .option('--preserve-fds <n>', 'pass N additional file descriptors to the container (not supported yet)');
+    .option('--preserve-fds <n>', 'pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)');
 }
 
 /** Each command: its names, and how to define it. */
@@ -92,6 +97,31 @@ const COMMANDS: { names: string[]; define: (program: Command, lazy: Lazy) => voi
         .description("kill sends the specified signal (default: SIGTERM) to the container's init process")
         .option('-a, --all', 'send the specified signal to all processes inside the container')
         .action(lazy(async () => (await import('./kill.ts')).kill as Action)),
+  },
+  {
+    names: ['exec'],
+    define: (p, lazy) =>
+      p
+        .command('exec <container-id> [command...]')
+        .description('execute new process inside the container')
+        .option('--console-socket <path>', "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal")
+        .option('--cwd <dir>', 'current working directory in the container')
+        .option('-e, --env <KEY=VALUE>', 'set environment variables', collect, [])
+        .option('-t, --tty', 'allocate a pseudo-TTY')
+        .option('-u, --user <uid[:gid]>', 'UID (format: <uid>[:<gid>])')
+        .option('-g, --additional-gids <gid>', 'additional gids', collect, [])
+        .option('-p, --process <file>', 'path to the process.json')
+        .option('-d, --detach', 'detach from the container\'s process')
+        .option('--pid-file <file>', 'specify the file to write the process id to')
+        .option('--process-label <label>', 'set the asm process label for the process commonly used with selinux')
+        .option('--apparmor <profile>', 'set the apparmor profile for the process')
+        .option('--no-new-privs', 'set the no new privileges value for the process')
+        .option('-c, --cap <cap>', 'add a capability to the bounding set for the process', collect, [])
+        .option('--preserve-fds <n>', 'pass N additional file descriptors to the container (stdio + N in total)')
+        .option('--cgroup <path>', 'run the process in an (existing) sub-cgroup; format is [<controller>:]<cgroup>')
+        .option('--ignore-paused', 'allow exec in a paused container')
+        .passThroughOptions()
+        .action(lazy(async () => (await import('./exec.ts')).exec as Action)),
   },
   {
     names: ['pause'],
@@ -206,8 +236,13 @@ function build(onAction: OnAction, only: string | undefined): Command {
   return program;
 }
 
-/** Commands whose errors runc prefixes with "runc <command> failed". */
-const PREFIXED = new Set(['create', 'run']);
+/** How runc reports a failed command: create and run as "runc create failed: ...", exec as
+ * "exec failed: ..." with exit status 255 (the process's own statuses take the others). */
+function failureReport(command: string, message: string): { text: string; code: number } {
+  if (command === 'create' || command === 'run') return { text: `ocirun ${command} failed: ${message}`, code: 1 };
+  if (command === 'exec') return { text: `exec failed: ${message}`, code: 255 };
+  return { text: message, code: 1 };
+}
 
 export async function main(argv: string[]): Promise<number> {
   let ctx: CliContext | undefined;
@@ -227,7 +262,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
     const message = e instanceof Error ? e.message : String(e);
-    const text = PREFIXED.has(commandName) ? `ocirun ${commandName} failed: ${message}` : message;
+    const { text, code } = failureReport(commandName, message);
     const reporter = ctx ?? new CliContext({ root: DEFAULT_ROOT, logFormat: 'text' });
     reporter.logger.error(text);
     // With --log the line goes to the file; like runc, say it on stderr too.
@@ -235,6 +270,6 @@ export async function main(argv: string[]): Promise<number> {
     if (!(e instanceof OciRunError) && reporter.globals.debug && e instanceof Error && e.stack) {
       process.stderr.write(e.stack + '\n');
     }
-    return 1;
+    return code;
   }
 }

@@ -7,7 +7,16 @@ import { native, toError } from '../native/index.ts';
 import type { BlockingOps } from '../native/ops.ts';
 import { OCI_VERSION } from '../spec/defaults.ts';
 import type { LinuxResources } from '../spec/types.ts';
+import { checkSpec } from '../spec/checks.ts';
+import { parseExact } from '../spec/json64.ts';
+import type { Spec } from '../spec/types.ts';
+import { schemaError } from '../spec/validate.ts';
 import { type ContainerEvent, containerEvents, type EventsOptions } from './events.ts';
+import { execProcess, type ExecOptions } from './exec.ts';
+import { checkTerminal } from './terminal-rules.ts';
+import { ContainerProcess } from './process.ts';
+import { prepareStdio } from './stdio.ts';
+import { Terminal } from './terminal.ts';
 import { parseSignal } from './signals.ts';
 import type { ContainerStats } from './stats.ts';
 import type { StdioStreams } from './stdio.ts';
@@ -40,6 +49,12 @@ export interface RuntimeContext {
   ops: BlockingOps;
 }
 
+/** The exec'd process must pass what a container's process passes: the schema, and the checks. */
+function checkExecProcess(spec: Spec): void {
+  const invalid = schemaError(spec.process, 'process', 'process') ?? checkSpec(spec);
+  if (invalid) throw invalid;
+}
+
 /** How long delete waits for a killed init to go before it gives up. */
 const KILL_TIMEOUT_MS = 10_000;
 
@@ -55,8 +70,10 @@ export class Container {
   readonly stdout: StdioStreams['stdout'];
   /** The container's stderr, when it was created with stdio "pipe" (else null). */
   readonly stderr: StdioStreams['stderr'];
+  /** The pseudoterminal's master, when process.terminal is set and no console socket took it. */
+  readonly terminal: Terminal | null;
 
-  constructor(ctx: RuntimeContext, record: ContainerRecord, isParent = false, stdio?: StdioStreams) {
+  constructor(ctx: RuntimeContext, record: ContainerRecord, isParent = false, stdio?: StdioStreams, terminal?: Terminal) {
     this.id = record.id;
     this.#ctx = ctx;
     this.#record = record;
@@ -64,6 +81,7 @@ export class Container {
     this.stdin = stdio?.stdin ?? null;
     this.stdout = stdio?.stdout ?? null;
     this.stderr = stdio?.stderr ?? null;
+    this.terminal = terminal ?? null;
   }
 
   get pid(): number | undefined {
@@ -201,6 +219,49 @@ export class Container {
     if (exit.outcome !== 'exited') {
       throw new SystemError('ETIMEDOUT', 'ETIMEDOUT', `container init ${init.pid} did not exit after SIGKILL`);
     }
+  }
+
+  /**
+   * Starts a process in the container (runc's exec): it joins every namespace and the cgroups of
+   * the container, with its seccomp profile and, unless changed, the process settings of its
+   * config.json. Resolves once the program has been executed.
+   */
+  async exec(opts: ExecOptions): Promise<ContainerProcess> {
+    return this.#locked(async (record, status) => {
+      transitions.exec(this.id, status, !!opts.ignorePaused);
+      const init = record.init;
+      if (!init) throw new InvalidStateError(this.id, status, 'exec', 'container has no init process');
+      const configBytes = this.#ctx.store.readConfigBytes(this.id);
+      const spec = parseExact(configBytes.toString('utf8')) as Spec;
+      const proc = execProcess(spec.process, opts);
+      checkExecProcess({ ...(JSON.parse(configBytes.toString('utf8')) as Spec), process: JSON.parse(JSON.stringify(proc)) });
+      checkTerminal(!!proc.terminal, !!opts.detached, opts.consoleSocket);
+      const processBytes = Buffer.from(JSON.stringify(proc));
+      const settings = native().checkSettings(Buffer.from(JSON.stringify({ ...spec, process: proc })));
+      if (settings.failure) throw toError(settings.failure);
+      const stdio = prepareStdio(proc.terminal ? 'inherit' : opts.stdio);
+      const res = await this.#ctx.ops.execProcess(configBytes, processBytes, {
+        id: this.id,
+        bundle: record.bundle,
+        initPid: init.pid,
+        initStartTime: init.startTime,
+        ...(record.cgroupPaths ? { cgroupPaths: JSON.stringify(record.cgroupPaths) } : {}),
+        ...(opts.cgroup !== undefined ? { subCgroup: opts.cgroup } : {}),
+        ...(stdio.fds ? { stdio: stdio.fds } : {}),
+        ...(opts.preserveFds?.length ? { preserveFds: opts.preserveFds } : {}),
+        ...(opts.consoleSocket !== undefined ? { consoleSocket: opts.consoleSocket } : {}),
+        noNewKeyring: !!opts.noNewKeyring,
+      });
+      if (res.failure) {
+        stdio.discard();
+        throw toError(res.failure);
+      }
+      const log = this.#ctx.log.child(this.id);
+      for (const w of res.warnings) log.warn(w);
+      log.debug('exec', { pid: res.pid, args: (proc.args ?? []).join(' ') });
+      const terminal = res.console !== undefined && res.console !== null ? new Terminal(res.console) : null;
+      return new ContainerProcess(this.id, res.pid, res.startTime, terminal, stdio.attach());
+    });
   }
 
   /** Freezes every process of the container. */

@@ -11,6 +11,8 @@ import { DEFAULT_ROOT } from './defaults.ts';
 import { validateId } from './ids.ts';
 import { type CgroupPaths, type ContainerRecord, StateStore } from './state-store.ts';
 import { prepareStdio, type PreparedStdio, type StdioOptions } from './stdio.ts';
+import { Terminal } from './terminal.ts';
+import { checkTerminal } from './terminal-rules.ts';
 
 
 export interface FactoryOptions {
@@ -41,6 +43,20 @@ export interface CreateOptions {
   stdio?: StdioOptions;
   /** Keep the caller's session keyring instead of a new one per container (runc's --no-new-keyring). */
   noNewKeyring?: boolean;
+  /**
+   * With process.terminal: the Unix socket the pseudoterminal's master is sent to (runc's
+   * --console-socket). Without it, the container's `terminal` holds the master.
+   */
+  consoleSocket?: string;
+  /** Descriptors of this process the container's process gets as 3, 4, ... (--preserve-fds). */
+  preserveFds?: number[];
+  /** KEY=VALUE entries added to process.env (replacing the config's of the same name). */
+  extraEnv?: string[];
+  /**
+   * The caller will not stay to use a terminal's master (runc's create, or run --detach): then
+   * process.terminal needs a consoleSocket, as runc requires.
+   */
+  detached?: boolean;
 }
 
 function ownerName(): string {
@@ -78,6 +94,8 @@ export class Factory {
     const config = opts.config && !Buffer.isBuffer(opts.config) ? Buffer.from(JSON.stringify(opts.config)) : opts.config;
     const bundle: Bundle = config ? bundleFromConfig(opts.bundle, config) : loadBundle(opts.bundle);
     const log = this.#ctx.log.child(id);
+    const terminal = !!bundle.spec.process?.terminal;
+    checkTerminal(terminal, !!opts.detached, opts.consoleSocket);
     // Everything about cgroups that can be refused is refused before anything exists.
     const n = native();
     const check = n.checkCgroups(bundle.raw, id, this.#systemdCgroup);
@@ -93,8 +111,10 @@ export class Factory {
     let handle: InitHandle | undefined;
     let lock: DirLock | undefined;
     let stdio: PreparedStdio | undefined;
+    let pty: Terminal | undefined;
     try {
-      stdio = prepareStdio(opts.stdio);
+      // A terminal's slave is the container's stdio: whatever else was asked for is not used.
+      stdio = prepareStdio(terminal ? 'inherit' : opts.stdio);
       lock = await store.lock(id);
       const self = native().processStat(process.pid);
       const record: ContainerRecord = {
@@ -127,6 +147,9 @@ export class Factory {
         cgroupPaths: plan.paths,
         ...(stdio.fds ? { stdio: stdio.fds } : {}),
         noNewKeyring: !!opts.noNewKeyring,
+        ...(opts.preserveFds?.length ? { preserveFds: opts.preserveFds } : {}),
+        ...(opts.consoleSocket !== undefined ? { consoleSocket: opts.consoleSocket } : {}),
+        ...(opts.extraEnv?.length ? { extraEnv: opts.extraEnv } : {}),
       });
       const spawned = await spawning;
       handle = spawned.handle ?? undefined;
@@ -154,13 +177,15 @@ export class Factory {
         throw toError(ready.failure);
       }
       for (const w of ready.warnings) log.warn(w);
+      if (ready.console !== undefined && ready.console !== null) pty = new Terminal(ready.console);
       record.phase = 'created';
       store.write(record);
       init.release();
       log.debug('created', { pid: record.init.pid });
-      return new Container(this.#ctx, record, true, stdio.attach());
+      return new Container(this.#ctx, record, true, stdio.attach(), pty);
     } catch (e) {
       stdio?.discard();
+      pty?.close();
       if (handle) await handle.abort();
       store.remove(id);
       throw e;

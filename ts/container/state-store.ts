@@ -151,7 +151,12 @@ export class StateStore {
 
   /** The config the container was created from. */
   readConfig(id: string): Spec {
-    return JSON.parse(readFileSync(join(this.dir(id), CONFIG_FILE), 'utf8')) as Spec;
+    return JSON.parse(this.readConfigBytes(id).toString('utf8')) as Spec;
+  }
+
+  /** config.json as the container was created from it, byte for byte. */
+  readConfigBytes(id: string): Buffer {
+    return readFileSync(join(this.dir(id), CONFIG_FILE));
   }
 
   fifoExists(id: string): boolean {

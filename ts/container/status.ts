@@ -62,6 +62,16 @@ export const transitions = {
     if (status === 'created' || status === 'running' || status === 'paused') return;
     throw new InvalidStateError(id, status, 'update', 'container not running');
   },
+  exec(id: string, status: Status, ignorePaused: boolean): void {
+    if (status === 'created' || status === 'running' || (status === 'paused' && ignorePaused)) return;
+    const message =
+      status === 'paused'
+        ? 'cannot exec in a paused container (use --ignore-paused to override)'
+        : status === 'stopped'
+          ? 'cannot exec in a stopped container'
+          : `cannot exec in a container in the ${status} state`;
+    throw new InvalidStateError(id, status, 'exec', message);
+  },
   delete(id: string, status: Status, force: boolean): void {
     if (status === 'stopped' || status === 'created' || force) return;
     throw new InvalidStateError(id, status, 'delete', `cannot delete container ${id} that is not stopped: ${status}`);

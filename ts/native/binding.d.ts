@@ -84,6 +84,54 @@ export interface CheckResult {
  */
 export declare function checkSettings(config: Buffer): CheckResult
 
+/**
+ * Whether descriptor `fd` is open and was inherited across this process's exec (not
+ * close-on-exec): what `--preserve-fds` may pass, where a close-on-exec one is the runtime's own.
+ */
+export declare function descriptorInherited(fd: number): boolean
+
+export interface ExecOptions {
+  id: string
+  bundle: string
+  /** The container's init: pid and start time. */
+  initPid: number
+  initStartTime: number
+  /** The container's cgroups (state.json's JSON); none: the process stays in the caller's. */
+  cgroupPaths?: string
+  /** `--cgroup`: a sub-cgroup of the container's ("sub" or "cpu,memory:sub"). */
+  subCgroup?: string
+  /**
+   * The descriptors (in this process) to become the process's stdin, stdout and stderr;
+   * absent: this process's own.
+   */
+  stdio?: Array<number>
+  /** Descriptors the process gets as 3, 4, ... (`--preserve-fds`). */
+  preserveFds?: Array<number>
+  consoleSocket?: string
+  noNewKeyring?: boolean
+}
+
+/**
+ * Starts `process` (the spec's Process JSON) in the container whose config.json is `config`.
+ * Resolves once the program has been executed; the process is a child of this one.
+ */
+export declare function execProcess(config: Buffer, process: Buffer, options: ExecOptions): Promise<ExecResult>
+
+/** execProcess, blocking the calling thread (for the CLI). */
+export declare function execProcessSync(config: Buffer, process: Buffer, options: ExecOptions): ExecResult
+
+export interface ExecResult {
+  pid: number
+  startTime: number
+  /**
+   * The terminal's master, when process.terminal is set and there is no console socket;
+   * the caller owns it.
+   */
+  console?: number
+  warnings: Array<string>
+  failure?: NativeFailure
+}
+
 export interface ExitWatch {
   /** "exited", or "cancelled" when `cancelWatch` ended the wait first. */
   outcome: string
@@ -114,6 +162,15 @@ export interface LaunchOptions {
   stdio?: Array<number>
   /** Keep the caller's session keyring (`--no-new-keyring`). */
   noNewKeyring?: boolean
+  /**
+   * Descriptors (in this process) the container's process gets as 3, 4, ... (LISTEN_FDS,
+   * `--preserve-fds`); the caller keeps them open until the spawn resolves.
+   */
+  preserveFds?: Array<number>
+  /** `--console-socket`: where the terminal's master goes (process.terminal). */
+  consoleSocket?: string
+  /** Added to process.env (LISTEN_FDS, LISTEN_PID, NOTIFY_SOCKET). */
+  extraEnv?: Array<string>
 }
 
 /** Waits for the lock on a directory. */
@@ -185,6 +242,11 @@ export interface PlanResult {
 export interface ProceedResult {
   /** What the init could not apply and went on without (capabilities it cannot grant, ...). */
   warnings: Array<string>
+  /**
+   * The terminal's master (process.terminal without a console socket), owned by the
+   * caller from now on.
+   */
+  console?: number
   failure?: NativeFailure
 }
 
@@ -197,6 +259,19 @@ export interface ProcessStat {
   state: string
   startTime: number
 }
+
+/**
+ * Relays between this process's stdin/stdout and the terminal master `master`, with stdin in
+ * raw mode when it is a terminal, until the container side closes or `stop` (the read end of
+ * a pipe) becomes readable. Holds a thread of the pool while it runs.
+ */
+export declare function relayTerminal(master: number, stop: number): Promise<NativeFailure | null>
+
+/**
+ * Gives the master the window size of this process's terminal (stdin, else stdout): at the
+ * start and on SIGWINCH. False when this process has no terminal.
+ */
+export declare function resizeTerminal(master: number): boolean
 
 /** Sends a signal through a pidfd, after checking the process is still the container's init. */
 export declare function signalProcess(pid: number, startTime: number, signal: number): SignalResult

@@ -7,6 +7,8 @@ import type { InitHandle, NativeFailure } from './binding.js';
 type SpawnResult = Awaited<ReturnType<Native['spawnInit']>>;
 type ProceedResult = Awaited<ReturnType<InitHandle['proceed']>>;
 type LaunchOptions = Parameters<Native['spawnInit']>[1];
+type ExecOptions = Parameters<Native['execProcess']>[2];
+type ExecResult = Awaited<ReturnType<Native['execProcess']>>;
 
 export type BlockingCalls = 'thread-pool' | 'inline';
 
@@ -15,6 +17,7 @@ export interface BlockingOps {
   proceed(handle: InitHandle): Promise<ProceedResult>;
   startContainer(stateDir: string, pid: number, startTime: number): Promise<NativeFailure | null>;
   cgroupDestroy(pathsJson: string): Promise<NativeFailure | null>;
+  execProcess(config: Buffer, process: Buffer, options: ExecOptions): Promise<ExecResult>;
 }
 
 const threadPool: BlockingOps = {
@@ -22,6 +25,7 @@ const threadPool: BlockingOps = {
   proceed: (handle) => handle.proceed(),
   startContainer: (dir, pid, startTime) => native().startContainer(dir, pid, startTime),
   cgroupDestroy: (paths) => native().cgroupDestroy(paths),
+  execProcess: (config, process, options) => native().execProcess(config, process, options),
 };
 
 const inline: BlockingOps = {
@@ -29,6 +33,7 @@ const inline: BlockingOps = {
   proceed: async (handle) => handle.proceedSync(),
   startContainer: async (dir, pid, startTime) => native().startContainerSync(dir, pid, startTime),
   cgroupDestroy: async (paths) => native().cgroupDestroySync(paths),
+  execProcess: async (config, process, options) => native().execProcessSync(config, process, options),
 };
 
 export function blockingOps(mode: BlockingCalls): BlockingOps {

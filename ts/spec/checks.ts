@@ -114,9 +114,7 @@ const seccompIsConsistent: Check = (spec) => {
  */
 const notYetSupported: Check = (spec) => {
   const linux = spec.linux ?? {};
-  const p = spec.process;
   const unsupported: [boolean, string, string][] = [
-    [p?.terminal === true, 'process.terminal', 'terminals are not supported by this version of ocirun yet; set it to false'],
     [hasNamespace(spec, 'user') || !!linux.uidMappings?.length || !!linux.gidMappings?.length, 'linux.namespaces', 'user namespaces are not supported by this version of ocirun yet'],
     [Object.values(spec.hooks ?? {}).some((h) => Array.isArray(h) && h.length > 0), 'hooks', 'hooks are not supported by this version of ocirun yet'],
   ];

@@ -2,7 +2,7 @@
 // (dist/validate-config.cjs): no schema is compiled when ocirun runs.
 import { ConfigError } from '../errors.ts';
 import { requirePackageFile } from '../paths.ts';
-import type { Spec } from './types.ts';
+import type { Process, Spec } from './types.ts';
 
 interface AjvError {
   instancePath: string;
@@ -13,11 +13,12 @@ interface AjvError {
 
 type CompiledValidator = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
 
-let compiled: CompiledValidator | undefined;
+type Document = 'config' | 'process';
+const compiled: Partial<Record<Document, CompiledValidator>> = {};
 
-function validator(): CompiledValidator {
-  compiled ??= requirePackageFile<CompiledValidator>('./dist/validate-config.cjs');
-  return compiled;
+function validator(doc: Document): CompiledValidator {
+  compiled[doc] ??= requirePackageFile<CompiledValidator>(`./dist/validate-${doc}.cjs`);
+  return compiled[doc];
 }
 
 /** "/linux/resources/hugepageLimits/0/pageSize" -> "linux.resources.hugepageLimits[0].pageSize" */
@@ -46,8 +47,8 @@ function valueAt(doc: unknown, pointer: string): unknown {
 }
 
 /** The first schema violation as a ConfigError naming the field, or null when valid. */
-export function schemaError(doc: unknown, file = 'config.json'): ConfigError | null {
-  const validate = validator();
+export function schemaError(doc: unknown, file = 'config.json', kind: Document = 'config'): ConfigError | null {
+  const validate = validator(kind);
   if (validate(doc)) return null;
   const e = validate.errors?.[0];
   if (!e) return new ConfigError('', 'does not match the schema', file);
@@ -67,15 +68,24 @@ export function schemaError(doc: unknown, file = 'config.json'): ConfigError | n
   }
 }
 
-/** Parses and schema-validates config.json text. */
-export function parseConfig(text: string, file = 'config.json'): Spec {
+function parse(text: string, file: string, kind: Document): unknown {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
     throw new ConfigError('', `is not valid JSON: ${(e as Error).message}`, file);
   }
-  const err = schemaError(doc, file);
+  const err = schemaError(doc, file, kind);
   if (err) throw err;
-  return doc as Spec;
+  return doc;
+}
+
+/** Parses and schema-validates config.json text. */
+export function parseConfig(text: string, file = 'config.json'): Spec {
+  return parse(text, file, 'config') as Spec;
+}
+
+/** Parses and schema-validates a process.json (`exec --process`): the spec's Process alone. */
+export function parseProcess(text: string, file = 'process.json'): Process {
+  return parse(text, file, 'process') as Process;
 }

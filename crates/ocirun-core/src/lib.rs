@@ -6,6 +6,7 @@
 //! - [`seccomp`]: seccomp profiles compiled into classic BPF, in the launcher.
 //! - [`spec`]: config.json as Rust types.
 //! - [`sys`]: the only place with `unsafe`: thin wrappers around syscalls.
+//! - [`terminal`]: process.terminal's pseudoterminal and /dev/console.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod cgroups;
@@ -18,4 +19,5 @@ pub mod rootfs;
 pub mod seccomp;
 pub mod spec;
 pub mod sys;
+pub mod terminal;
 pub mod time_offsets;

@@ -1,6 +1,6 @@
 //! Creating a container: spawn the init, then let it set the container up.
 
-use std::os::fd::BorrowedFd;
+use std::os::fd::{BorrowedFd, IntoRawFd};
 use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::{AsyncTask, Buffer};
@@ -33,6 +33,13 @@ pub struct LaunchOptions {
     pub stdio: Option<Vec<i32>>,
     /// Keep the caller's session keyring (`--no-new-keyring`).
     pub no_new_keyring: Option<bool>,
+    /// Descriptors (in this process) the container's process gets as 3, 4, ... (LISTEN_FDS,
+    /// `--preserve-fds`); the caller keeps them open until the spawn resolves.
+    pub preserve_fds: Option<Vec<i32>>,
+    /// `--console-socket`: where the terminal's master goes (process.terminal).
+    pub console_socket: Option<String>,
+    /// Added to process.env (LISTEN_FDS, LISTEN_PID, NOTIFY_SOCKET).
+    pub extra_env: Option<Vec<String>>,
 }
 
 /// The container's init between spawn and ready.
@@ -56,6 +63,9 @@ pub struct SpawnResult {
 pub struct ProceedResult {
     /// What the init could not apply and went on without (capabilities it cannot grant, ...).
     pub warnings: Vec<String>,
+    /// The terminal's master (process.terminal without a console socket), owned by the
+    /// caller from now on.
+    pub console: Option<i32>,
     pub failure: Option<NativeFailure>,
 }
 
@@ -87,17 +97,17 @@ pub fn spawn_init_sync(config: Buffer, options: LaunchOptions) -> SpawnResult {
     spawn(&config, options)
 }
 
-fn spawn(config: &[u8], options: LaunchOptions) -> SpawnResult {
-    let launched = match options.stdio.as_deref() {
-        None => launch(config, options, None),
-        Some(&[i, o, e]) => sysfs::with_borrowed([i, o, e], |fds| launch(config, options, Some(fds)))
-            .unwrap_or_else(|errno| Err(LaunchError::Spawn(errno))),
-        Some(_) => Err(LaunchError::Unexpected("stdio needs exactly three descriptors".into())),
-    };
+fn spawn(config: &[u8], mut options: LaunchOptions) -> SpawnResult {
+    let stdio = options.stdio.take();
+    let launched = with_stdio(stdio.as_deref(), |stdio| {
+        let preserve = borrowed(options.preserve_fds.as_deref().unwrap_or(&[]))?;
+        launch(config, options, stdio, preserve)
+    });
     match launched {
         Ok(launch) => {
             let pid = launch.pid();
-            let debug = launch.unknown_syscalls().iter().map(|n| format!("unknown seccomp syscall {n:?} ignored")).collect();
+            let debug =
+                launch.unknown_syscalls().iter().map(|n| format!("unknown seccomp syscall {n:?} ignored")).collect();
             // The init is our child and unreaped, so its stat cannot belong to another process.
             let start_time = procfs::stat(pid).map(|s| s.start_time as i64).unwrap_or(0);
             let cgroup_paths = serde_json::to_string(&launch.cgroup_paths()).unwrap_or_default();
@@ -108,7 +118,39 @@ fn spawn(config: &[u8], options: LaunchOptions) -> SpawnResult {
     }
 }
 
-fn launch(config: &[u8], options: LaunchOptions, stdio: Option<[BorrowedFd<'_>; 3]>) -> Result<Launch, LaunchError> {
+/// Runs `f` with the caller's three stdio descriptors borrowed, or None for this process's own.
+pub(crate) fn with_stdio<R>(
+    stdio: Option<&[i32]>,
+    f: impl FnOnce(Option<[BorrowedFd<'_>; 3]>) -> Result<R, LaunchError>,
+) -> Result<R, LaunchError> {
+    match stdio {
+        None => f(None),
+        Some(&[i, o, e]) => {
+            sysfs::with_borrowed([i, o, e], |fds| f(Some(fds))).unwrap_or_else(|errno| Err(LaunchError::Spawn(errno)))
+        }
+        Some(_) => Err(LaunchError::Unexpected("stdio needs exactly three descriptors".into())),
+    }
+}
+
+/// The caller's descriptors, each checked to be open; they stay the caller's.
+pub(crate) fn borrowed(fds: &[i32]) -> Result<Vec<BorrowedFd<'static>>, LaunchError> {
+    fds.iter()
+        .map(|&fd| {
+            sysfs::inherited(fd).ok_or(LaunchError::Path {
+                what: "pass the descriptor",
+                path: format!("/proc/self/fd/{fd}").into(),
+                errno: ocirun_core::sys::Errno::EBADF,
+            })
+        })
+        .collect()
+}
+
+fn launch(
+    config: &[u8],
+    options: LaunchOptions,
+    stdio: Option<[BorrowedFd<'_>; 3]>,
+    preserve: Vec<BorrowedFd<'_>>,
+) -> Result<Launch, LaunchError> {
     let paths = serde_json::from_str::<CgroupPaths>(&options.cgroup_paths)?;
     let request = LaunchRequest {
         options: InitOptions {
@@ -121,9 +163,13 @@ fn launch(config: &[u8], options: LaunchOptions, stdio: Option<[BorrowedFd<'_>; 
             cgroup_fd: None,
             no_new_keyring: options.no_new_keyring.unwrap_or(false),
             seccomp: None,
+            preserve_fds: 0,
+            extra_env: options.extra_env.unwrap_or_default(),
         },
         config,
         stdio,
+        preserve,
+        console_socket: options.console_socket.map(Into::into),
         cgroups: cgroups::open(&paths),
     };
     Launch::spawn(INIT_EXECUTABLE, request)
@@ -137,14 +183,17 @@ fn proceed(launch: &Mutex<Option<Launch>>) -> ProceedResult {
     let Some(l) = guard.as_mut() else {
         return ProceedResult {
             warnings: vec![],
+            console: None,
             failure: Some(failure(LaunchError::Unexpected("proceed after release".into()))),
         };
     };
     match l.proceed() {
-        Ok(warnings) => ProceedResult { warnings, failure: None },
+        Ok(warnings) => {
+            ProceedResult { warnings, console: l.take_console().map(IntoRawFd::into_raw_fd), failure: None }
+        }
         Err(e) => {
             *guard = None;
-            ProceedResult { warnings: vec![], failure: Some(failure(e)) }
+            ProceedResult { warnings: vec![], console: None, failure: Some(failure(e)) }
         }
     }
 }

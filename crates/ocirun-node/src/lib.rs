@@ -5,11 +5,13 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod cgroups;
+mod exec;
 mod failure;
 mod launch;
 mod lifecycle;
 mod lock;
 mod task;
+mod tty;
 mod watch;
 
 /// The init executable, built for this addon's target by build.rs and carried inside the .node

@@ -105,7 +105,8 @@ static NEXT_TOKEN: AtomicU32 = AtomicU32::new(1);
 
 fn watcher() -> Result<&'static Watcher, NativeFailure> {
     let started = WATCHER.get_or_init(|| {
-        let w: &'static Watcher = Box::leak(Box::new(Watcher { epoll: Epoll::new()?, entries: Mutex::new(HashMap::new()) }));
+        let w: &'static Watcher =
+            Box::leak(Box::new(Watcher { epoll: Epoll::new()?, entries: Mutex::new(HashMap::new()) }));
         std::thread::Builder::new()
             .name("ocirun-watch".into())
             .spawn(move || w.run())
@@ -294,7 +295,8 @@ pub fn next_oom(env: &Env, token: u32) -> napi::Result<Object<'_>> {
             if missed.is_empty() {
                 *waiting = Some(deferred);
             } else {
-                let event = if missed.len() == 1 && missed[0] == OomEvent::Gone { OomEvent::Gone } else { missed.remove(0) };
+                let event =
+                    if missed.len() == 1 && missed[0] == OomEvent::Gone { OomEvent::Gone } else { missed.remove(0) };
                 deferred.resolve(Box::new(move |_| Ok(OomWatchEvent::of(oom_name(event)))));
             }
         }

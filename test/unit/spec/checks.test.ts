@@ -58,10 +58,13 @@ test('a process with no args is refused', (t) => {
 });
 
 test('features of later versions are refused, not ignored', (t) => {
-  t.true(checkSpec(spec((s) => (s.process!.terminal = true))) instanceof UnsupportedError);
   t.true(checkSpec(spec((s) => s.linux!.namespaces!.push({ type: 'user' }))) instanceof UnsupportedError);
   t.true(checkSpec(spec((s) => (s.hooks = { prestart: [{ path: '/bin/true' }] }))) instanceof UnsupportedError);
   t.true(checkSpec(spec((s) => s.mounts!.push({ destination: '/x', source: '/tmp', options: ['bind', 'idmap'] }))) instanceof UnsupportedError);
+});
+
+test('a terminal passes the checks', (t) => {
+  t.is(checkSpec(spec((s) => (s.process!.terminal = true))), null);
 });
 
 test('process and linux settings checked against the host pass the schema-level checks', (t) => {

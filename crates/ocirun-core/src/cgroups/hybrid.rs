@@ -34,11 +34,8 @@ impl Hybrid {
     fn create_both(&mut self, layout: &Layout, r: &Resources) -> Result<()> {
         self.v1.create_dirs()?;
         // Only what the resources need and v1 does not serve is delegated on the v2 side.
-        let wanted: BTreeSet<String> = wanted_controllers(r)
-            .into_iter()
-            .filter(|c| served(layout, c) == Served::V2)
-            .map(str::to_string)
-            .collect();
+        let wanted: BTreeSet<String> =
+            wanted_controllers(r).into_iter().filter(|c| served(layout, c) == Served::V2).map(str::to_string).collect();
         self.v2.create_with(&wanted)
     }
 }

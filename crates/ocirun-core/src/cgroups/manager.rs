@@ -37,6 +37,22 @@ pub struct CgroupPaths {
     pub created: Vec<PathBuf>,
 }
 
+impl CgroupPaths {
+    /// The existing sub-cgroup `rel` below these cgroups, for the v1 controllers named in
+    /// `controllers` (all, and the unified hierarchy, when None). Nothing of it is the
+    /// container's to remove.
+    pub fn below(&self, controllers: Option<&[&str]>, rel: &Path) -> Result<CgroupPaths> {
+        let wanted = |key: &str| controllers.is_none_or(|c| c.contains(&key));
+        if let Some(unknown) = controllers.and_then(|c| c.iter().find(|k| !self.v1.contains_key(**k))) {
+            return Err(CgroupError::setting("--cgroup", format!("the container has no {unknown} cgroup")));
+        }
+        let v1 =
+            self.v1.iter().map(|(k, dir)| (k.clone(), if wanted(k) { dir.join(rel) } else { dir.clone() })).collect();
+        let unified = self.unified.as_ref().map(|u| if controllers.is_none() { u.join(rel) } else { u.clone() });
+        Ok(CgroupPaths { v1, unified_mountpoint: self.unified_mountpoint.clone(), unified, created: Vec::new() })
+    }
+}
+
 /// A container's cgroups, whatever the host's layout: the v1 driver (one hierarchy per
 /// controller), the v2 driver (the unified hierarchy) or the hybrid one (both, each
 /// controller served where it is mounted).
@@ -246,7 +262,9 @@ fn remove<M: Manager + ?Sized>(m: &M, dir: &Path) -> Result<()> {
 /// /ns/id): left alone once another container's cgroup lives in it, as runc leaves parents.
 fn remove_parent(dir: &Path) -> Result<()> {
     let has_children = || {
-        std::fs::read_dir(dir).map(|entries| entries.flatten().any(|e| e.file_type().is_ok_and(|t| t.is_dir()))).unwrap_or(false)
+        std::fs::read_dir(dir)
+            .map(|entries| entries.flatten().any(|e| e.file_type().is_ok_and(|t| t.is_dir())))
+            .unwrap_or(false)
     };
     match retry_while_busy(dir, || !has_children()) {
         Err(CgroupError::Remove { errno: crate::sys::Errno::EBUSY | crate::sys::Errno::ENOTEMPTY, .. }) => Ok(()),

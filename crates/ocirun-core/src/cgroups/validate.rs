@@ -99,7 +99,11 @@ fn has_weight_file(layout: &Layout) -> bool {
     let v1 = layout.v1.iter().find(|h| h.controllers.iter().any(|c| c == "blkio"));
     let candidates: Vec<std::path::PathBuf> = match v1 {
         Some(h) => vec![h.mountpoint.join("blkio.weight"), h.mountpoint.join("blkio.bfq.weight")],
-        None => layout.unified.iter().flat_map(|u| [u.mountpoint.join("io.weight"), u.mountpoint.join("io.bfq.weight")]).collect(),
+        None => layout
+            .unified
+            .iter()
+            .flat_map(|u| [u.mountpoint.join("io.weight"), u.mountpoint.join("io.bfq.weight")])
+            .collect(),
     };
     // The root cgroup of v2 has no io.weight of its own; a delegated child would.
     candidates.iter().any(|p| p.exists()) || (v1.is_none() && layout.unified_controllers.contains("io"))
@@ -203,9 +207,8 @@ pub fn check(r: &Resources, layout: &Layout) -> Result<Vec<String>> {
         if served(layout, "blkio") == Served::Nowhere {
             need(layout, "blockIO", "io")?;
         }
-        let wants_weight = b.weight.is_some_and(|w| w != 0)
-            || b.leaf_weight.is_some_and(|w| w != 0)
-            || !b.weight_device.is_empty();
+        let wants_weight =
+            b.weight.is_some_and(|w| w != 0) || b.leaf_weight.is_some_and(|w| w != 0) || !b.weight_device.is_empty();
         if wants_weight && !has_weight_file(layout) {
             return Err(CgroupError::invalid(
                 "blockIO.weight",

@@ -5,15 +5,17 @@
 //! which becomes the container's init (pid 1 of a new PID namespace) and sets the container up.
 
 pub mod channel;
+mod process_setup;
 pub mod protocol;
 mod stage_container;
+mod stage_exec;
 mod stage_host;
 
 use std::os::fd::{FromRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 
 use channel::Channel;
-use protocol::{Failure, FromInit, Step};
+use protocol::{Failure, FromInit, Step, ToInit};
 
 use crate::sys::{fs as sysfs, process};
 
@@ -32,7 +34,13 @@ pub fn run(args: &[String]) -> i32 {
     // SAFETY: the launcher placed the control socket at this number for us.
     let stream = unsafe { UnixStream::from_raw_fd(fd) };
     let mut ch = Channel::new(stream);
-    if let Err(failure) = stage_host::run(&mut ch) {
+    let outcome = match ch.recv::<ToInit>() {
+        Ok(ToInit::Bootstrap { options }) => stage_host::run(&mut ch, *options),
+        Ok(ToInit::Exec { options }) => stage_exec::run(&mut ch, *options, fd),
+        Ok(other) => Err(protocol_failure(format!("expected bootstrap or exec, got {other:?}"))),
+        Err(e) => Err(protocol_failure(e)),
+    };
+    if let Err(failure) = outcome {
         // Nobody may be listening any more; the exit code still tells.
         let _ = ch.send(&FromInit::Failed(failure));
         process::exit_now(1);

@@ -8,10 +8,26 @@
 //!     | (places the init: cgroups)                                          |
 //!     | -- Proceed -------------------------------------------------------> |
 //!     | <-- Warning* ------------------------------------------------------ | mounts, pivot_root,
+//!     | <-- Console (+ pty master) ----------------------------------------- | (process.terminal)
 //!     | <-- SeccompListener (+ fd) ---------------------------------------- | user, capabilities,
 //!     | <-- Ready | Failed ------------------------------------------------ | seccomp
 //!                                                                           | waits on exec.fifo,
 //!                                                                           | then execve
+//! ```
+//!
+//! An exec is the same executable with another first message:
+//!
+//! ```text
+//!  launcher                         init, stage 0 (host namespaces)     exec'd process
+//!     | -- Exec + process.json ------> |                                    |
+//!     |                                | joins cgroups, then the container's|
+//!     |                                | namespaces (setns on its pidfd),   |
+//!     |                                | forks -----------------------------> |
+//!     | <-- InitPid (host pid) ------- | exits                              | enters the container's
+//!     | <-- Console (+ pty master) --------------------------------------- | root; terminal, user,
+//!     | <-- SeccompListener, Warning* ------------------------------------- | capabilities, seccomp
+//!     | <-- Ready ---------------------------------------------------------- |
+//!     | <-- EOF (the exec closed the socket) | Failed ---------------------- | execve
 //! ```
 //! With a seccomp profile, the frame after config.json holds the compiled filter (see
 //! [`crate::seccomp::Program::filter_bytes`]).
@@ -52,6 +68,40 @@ pub struct InitOptions {
     /// A seccomp filter to load, compiled by the launcher; it follows config.json.
     #[serde(default)]
     pub seccomp: Option<SeccompLoad>,
+    /// How many descriptors above stdio (3, 4, ...) the container's process keeps: systemd's
+    /// LISTEN_FDS and `--preserve-fds`. The control socket sits right above them.
+    #[serde(default)]
+    pub preserve_fds: u32,
+    /// Added to process.env (LISTEN_FDS, LISTEN_PID, NOTIFY_SOCKET), after what config.json has.
+    #[serde(default)]
+    pub extra_env: Vec<String>,
+}
+
+/// What the init needs to start a process in a running container (`exec`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecOptions {
+    pub id: String,
+    /// The container's namespaces to join (CLONE_NEW* flags), all at once through `pidfd`.
+    pub namespaces: i32,
+    /// The descriptor of the container init's pidfd.
+    pub pidfd: i32,
+    /// The descriptor of the container init's root directory (its /proc/PID/root).
+    pub root_fd: i32,
+    /// The cgroups to join before joining the namespaces.
+    #[serde(default)]
+    pub cgroups: Option<CgroupPaths>,
+    #[serde(default)]
+    pub no_new_keyring: bool,
+    #[serde(default)]
+    pub seccomp: Option<SeccompLoad>,
+    #[serde(default)]
+    pub preserve_fds: u32,
+    /// The container's linux.personality and linux.memoryPolicy, which its processes share.
+    #[serde(default)]
+    pub personality: Option<crate::spec::Personality>,
+    #[serde(default)]
+    pub memory_policy: Option<crate::spec::MemoryPolicy>,
 }
 
 /// How the init loads the filter it receives.
@@ -68,6 +118,8 @@ pub struct SeccompLoad {
 pub enum ToInit {
     /// First message; the next frame carries config.json exactly as the bundle holds it.
     Bootstrap { options: Box<InitOptions> },
+    /// First message of an exec; the next frame carries the process (the spec's Process) to run.
+    Exec { options: Box<ExecOptions> },
     /// The launcher has placed the init (cgroups); it may set the container up.
     Proceed,
 }
@@ -87,6 +139,8 @@ pub enum FromInit {
     /// The seccomp filter is loaded; this frame carries its notification descriptor
     /// (SCMP_ACT_NOTIFY), which the launcher hands to the listener.
     SeccompListener,
+    /// process.terminal: this frame carries the pseudoterminal's master.
+    Console,
     /// The container is set up and waits on exec.fifo.
     Ready,
     Failed(Failure),
@@ -120,6 +174,7 @@ pub enum Step {
     Cgroup,
     JoinNamespace,
     CreateNamespaces,
+    EnterRoot,
     TimeOffsets,
     Keyring,
     CpuAffinity,
@@ -146,6 +201,8 @@ pub enum Step {
     Capabilities,
     NoNewPrivileges,
     Seccomp,
+    Terminal,
+    Console,
     Executable,
     Personality,
     ExecFifo,
@@ -160,6 +217,7 @@ impl Step {
             Step::Cgroup => "cgroup",
             Step::JoinNamespace => "join_namespace",
             Step::CreateNamespaces => "create_namespaces",
+            Step::EnterRoot => "enter_root",
             Step::TimeOffsets => "time_offsets",
             Step::Keyring => "keyring",
             Step::CpuAffinity => "cpu_affinity",
@@ -186,6 +244,8 @@ impl Step {
             Step::Capabilities => "capabilities",
             Step::NoNewPrivileges => "no_new_privileges",
             Step::Seccomp => "seccomp",
+            Step::Terminal => "terminal",
+            Step::Console => "console",
             Step::Executable => "executable",
             Step::Personality => "personality",
             Step::ExecFifo => "exec_fifo",

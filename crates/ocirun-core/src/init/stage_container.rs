@@ -5,18 +5,18 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 
 use super::channel::Channel;
-use super::protocol::{Failure, FromInit, InitOptions, Step, StepError, ToInit};
+use super::process_setup::{
+    apply_scheduling, become_user, failed, load_seccomp, seccomp_placement, setup_terminal, with_extra_env, Console,
+};
+use super::protocol::{Failure, FromInit, InitOptions, Step, ToInit};
 use super::protocol_failure;
 use crate::namespaces;
 use crate::process::procfs::Procfs;
-use crate::process::{
-    affinity, caps, exec, ioprio, keyring, labels, mempolicy, personality, rlimits, scheduler, sysctl, user,
-    ProcessError,
-};
+use crate::process::{affinity, exec, keyring, labels, personality, rlimits, sysctl, ProcessError};
 use crate::rootfs;
-use crate::seccomp::{self, Filter};
-use crate::spec::{Linux, Process, Spec};
-use crate::sys::{caps as syscaps, fs as sysfs, process as sysproc, Errno};
+use crate::seccomp::Filter;
+use crate::spec::Spec;
+use crate::sys::{fs as sysfs, process as sysproc};
 
 /// The name /proc/PID/comm shows until the exec; `state` uses it to tell a created container
 /// from a running one.
@@ -33,13 +33,10 @@ pub fn run(ch: &mut Channel, spec: &Spec, opts: &InitOptions, state_dir: OwnedFd
             if let Err(f) = wait_for_start(&state_dir) {
                 return f;
             }
-            exec::exec(&plan)
+            // The control socket closes too: `start` has returned, nobody listens any more.
+            exec::exec(&plan, 3 + opts.preserve_fds)
         }
     }
-}
-
-fn failed(e: impl StepError) -> Failure {
-    e.to_failure()
 }
 
 fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions, filter: Option<&Filter>) -> Result<exec::Exec, Failure> {
@@ -48,6 +45,7 @@ fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions, filter: Option<&Filt
         other => return Err(protocol_failure(format!("expected proceed, got {other:?}"))),
     }
     let process = spec.process.as_ref().ok_or_else(|| protocol_failure("config.json has no process"))?;
+    let process = &with_extra_env(process, &opts.extra_env);
     let linux = spec.linux();
     // Neither a name nor dumpability matters to the container; both keep other processes
     // (a later exec included) away from this one's memory and descriptors.
@@ -66,6 +64,7 @@ fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions, filter: Option<&Filt
         write_oom_score_adj(&procfs, adj).map_err(failed)?;
     }
     rootfs::prepare(spec, opts).map_err(failed)?;
+    setup_terminal(ch, process, Console::Bind)?;
     exec::make_cwd(&process.cwd).map_err(failed)?;
     if let Some(name) = &spec.hostname {
         crate::sys::process::sethostname(name)
@@ -79,15 +78,9 @@ fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions, filter: Option<&Filt
     drop(procfs);
     rootfs::finalize(spec).map_err(failed)?;
     rlimits::apply(&process.rlimits).map_err(failed)?;
-    apply_scheduling(process, linux)?;
+    apply_scheduling(process, linux.memory_policy.as_ref())?;
     labels::set_exec_labels(process).map_err(failed)?;
-    // Where runc loads the filter: without no_new_privs, loading takes CAP_SYS_ADMIN, so before
-    // the user and capabilities change; with it, as late as possible, so that the profile has
-    // few of the init's own syscalls to allow (README: what a profile must allow).
-    let (early, late) = match filter {
-        Some(f) if process.no_new_privileges => (None, Some(f)),
-        other => (other, None),
-    };
+    let (early, late) = seccomp_placement(process, filter);
     load_seccomp(ch, early)?;
     become_user(ch, process, caller_umask)?;
     let plan = exec::prepare(process).map_err(failed)?;
@@ -98,80 +91,10 @@ fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions, filter: Option<&Filt
     Ok(plan)
 }
 
-/// Loads the filter and hands its notification descriptor, if any, to the launcher at once:
-/// a notified syscall of the init's blocks until the agent has it.
-fn load_seccomp(ch: &mut Channel, filter: Option<&Filter>) -> Result<(), Failure> {
-    let Some(filter) = filter else { return Ok(()) };
-    if let Some(listener) = seccomp::load(filter).map_err(failed)? {
-        ch.send_with_fd(&FromInit::SeccompListener, listener.as_fd()).map_err(protocol_failure)?;
-    }
-    Ok(())
-}
-
-/// I/O priority, scheduler and memory policy, set while the init still has the privileges the
-/// real-time classes need; the program inherits them.
-fn apply_scheduling(p: &Process, linux: &Linux) -> Result<(), Failure> {
-    if let Some(io) = &p.io_priority {
-        ioprio::apply(io).map_err(failed)?;
-    }
-    if let Some(s) = &p.scheduler {
-        scheduler::apply(s).map_err(failed)?;
-    }
-    if let Some(m) = &linux.memory_policy {
-        mempolicy::apply(m).map_err(failed)?;
-    }
-    Ok(())
-}
-
 fn write_oom_score_adj(procfs: &Procfs, adj: i32) -> Result<(), ProcessError> {
     procfs
         .write_own("oom_score_adj", adj.to_string().as_bytes())
         .map_err(|errno| ProcessError::OomScoreAdj { value: adj, errno })
-}
-
-/// The order runc uses: bounding set (needs CAP_SETPCAP), keepcaps, user switch, working
-/// directory (as the user when root could not enter it), then the capability sets and
-/// no_new_privs.
-fn become_user(ch: &mut Channel, p: &Process, caller_umask: u32) -> Result<(), Failure> {
-    let last_cap = syscaps::last_cap();
-    let resolved = match &p.capabilities {
-        Some(c) => {
-            let grantable = syscaps::capget().map(|s| s.permitted).unwrap_or(0);
-            let r = caps::resolve(c, grantable, last_cap);
-            for w in &r.warnings {
-                warn(ch, w)?;
-            }
-            caps::apply_bounding(&r, last_cap).map_err(failed)?;
-            Some(r)
-        }
-        None => None,
-    };
-    let early_cwd = exec::enter_cwd(&p.cwd);
-    caps::keep_caps_across_setuid(true).map_err(failed)?;
-    user::switch_user(&p.user).map_err(failed)?;
-    if let Err(e) = early_cwd {
-        match e {
-            ProcessError::Chdir { errno: Errno::EACCES, .. } | ProcessError::Chdir { errno: Errno::EPERM, .. } => {
-                exec::enter_cwd(&p.cwd).map_err(failed)?
-            }
-            other => return Err(failed(other)),
-        }
-    }
-    caps::keep_caps_across_setuid(false).map_err(failed)?;
-    sysproc::umask(p.user.umask.unwrap_or(caller_umask));
-    if let Some(r) = &resolved {
-        for w in caps::apply_sets(r).map_err(failed)? {
-            warn(ch, &w)?;
-        }
-    }
-    if p.no_new_privileges {
-        sysproc::set_no_new_privs().map_err(|errno| failed(ProcessError::NoNewPrivileges { errno }))?;
-    }
-    Ok(())
-}
-
-fn warn(ch: &mut Channel, message: &str) -> Result<(), Failure> {
-    ch.send(&FromInit::Warning { message: message.to_string() }).map_err(protocol_failure)
 }
 
 /// Blocks until `start` opens exec.fifo for reading, then tells it the init goes on.

@@ -4,9 +4,9 @@
 use std::os::fd::OwnedFd;
 
 use super::channel::Channel;
-use super::protocol::{Failure, FromInit, InitOptions, Step, StepError, ToInit};
+use super::protocol::{Failure, FromInit, InitOptions, SeccompLoad, Step, StepError};
 use super::{protocol_failure, stage_container};
-use crate::cgroups;
+use crate::cgroups::{self, CgroupPaths};
 use crate::namespaces::{self, Forked};
 use crate::seccomp;
 use crate::spec::Spec;
@@ -14,20 +14,18 @@ use crate::sys::{fs as sysfs, process};
 
 /// Returns only on failure before the clone; the parent side exits after reporting the pid,
 /// the child side ends in execve.
-pub fn run(ch: &mut Channel) -> Result<(), Failure> {
-    let options = match ch.recv::<ToInit>().map_err(protocol_failure)? {
-        ToInit::Bootstrap { options } => *options,
-        other => return Err(protocol_failure(format!("expected bootstrap, got {other:?}"))),
-    };
+pub fn run(ch: &mut Channel, options: InitOptions) -> Result<(), Failure> {
     let raw = ch.recv_bytes().map_err(protocol_failure)?;
     let spec: Spec = serde_json::from_slice(&raw).map_err(|e| Failure {
         step: Step::Config,
         errno: None,
         detail: format!("config.json: {e}"),
     })?;
-    let seccomp = receive_seccomp(ch, &options)?;
+    let seccomp = receive_seccomp(ch, options.seccomp)?;
     let state_dir = open_state_dir(&options)?;
-    join_cgroups(&options)?;
+    if options.cgroup_fd.is_none() {
+        join_cgroups(options.cgroups.as_ref())?;
+    }
     let cgroup_dir = options.cgroup_fd.and_then(sysfs::inherited);
     let linux = spec.linux();
     match namespaces::enter(linux, cgroup_dir).map_err(|e| e.to_failure())? {
@@ -44,19 +42,19 @@ pub fn run(ch: &mut Channel) -> Result<(), Failure> {
 }
 
 /// The compiled seccomp filter, in the frame after config.json when there is one.
-fn receive_seccomp(ch: &mut Channel, options: &InitOptions) -> Result<Option<seccomp::Filter>, Failure> {
-    let Some(load) = options.seccomp else { return Ok(None) };
+pub(super) fn receive_seccomp(ch: &mut Channel, load: Option<SeccompLoad>) -> Result<Option<seccomp::Filter>, Failure> {
+    let Some(load) = load else { return Ok(None) };
     let bytes = ch.recv_bytes().map_err(protocol_failure)?;
-    let instructions =
-        seccomp::filter_from_bytes(&bytes).ok_or_else(|| protocol_failure("the seccomp filter is not whole instructions"))?;
+    let instructions = seccomp::filter_from_bytes(&bytes)
+        .ok_or_else(|| protocol_failure("the seccomp filter is not whole instructions"))?;
     Ok(Some(seccomp::Filter { instructions, flags: load.flags }))
 }
 
 /// Joins the container's cgroups, so that the clone is born in them (a process inherits its
-/// parent's cgroups); no code of the container's runs before it is inside. Nothing to do when
-/// clone3 places the clone.
-fn join_cgroups(options: &InitOptions) -> Result<(), Failure> {
-    let Some(paths) = options.cgroups.as_ref().filter(|_| options.cgroup_fd.is_none()) else {
+/// parent's cgroups); no code of the container's runs before it is inside. (Not needed when
+/// clone3 places the clone.)
+pub(super) fn join_cgroups(paths: Option<&CgroupPaths>) -> Result<(), Failure> {
+    let Some(paths) = paths else {
         return Ok(());
     };
     cgroups::open(paths).apply(process::getpid()).map_err(|e| Failure {

@@ -58,6 +58,13 @@ pub enum LaunchError {
     NetDevice(#[from] crate::netdev::NetDevError),
     #[error(transparent)]
     Seccomp(#[from] crate::seccomp::SeccompError),
+    /// The terminal's master could not be sent to `--console-socket`.
+    #[error("--console-socket: send the terminal to {path:?}")]
+    ConsoleSocket {
+        path: PathBuf,
+        #[source]
+        errno: Errno,
+    },
     /// The agent at linux.seccomp.listenerPath could not be given the notification descriptor.
     #[error("linux.seccomp.listenerPath: send the seccomp notification descriptor to {path:?}")]
     SeccompListener {
@@ -81,6 +88,7 @@ impl LaunchError {
             LaunchError::Config(_) | LaunchError::Setting(_) | LaunchError::Seccomp(_) => "ECONFIG",
             LaunchError::NetDevice(_) => "ENETDEV",
             LaunchError::SeccompListener { .. } => "ESECCOMP",
+            LaunchError::ConsoleSocket { .. } => "ECONSOLE",
         }
     }
 
@@ -92,7 +100,8 @@ impl LaunchError {
             | LaunchError::Path { errno, .. }
             | LaunchError::Signal { errno, .. }
             | LaunchError::Wait { errno, .. }
-            | LaunchError::SeccompListener { errno, .. } => Some(crate::sys::errno_name(*errno)),
+            | LaunchError::SeccompListener { errno, .. }
+            | LaunchError::ConsoleSocket { errno, .. } => Some(crate::sys::errno_name(*errno)),
             LaunchError::Init(f) => f.errno.clone(),
             LaunchError::Cgroup(e) => e.errno().map(crate::sys::errno_name),
             LaunchError::NetDevice(e) => e.errno().map(crate::sys::errno_name),

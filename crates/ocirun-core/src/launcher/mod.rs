@@ -4,7 +4,10 @@
 //! new process is made by posix_spawn.
 
 pub mod cgroup_setup;
+mod console_socket;
+mod conversation;
 mod error;
+pub mod exec;
 pub mod fifo;
 pub mod init_binary;
 pub mod lock;
@@ -13,6 +16,9 @@ pub mod procfs;
 mod seccomp_listener;
 pub mod signal;
 mod spawn;
+mod spawn_init;
+pub mod tty_relay;
 
+pub use conversation::Ready;
 pub use error::LaunchError;
 pub use spawn::{Launch, LaunchRequest};

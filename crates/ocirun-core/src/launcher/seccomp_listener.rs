@@ -6,10 +6,9 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::LaunchError;
-use crate::init::protocol::InitOptions;
 use crate::spec::{Spec, OCI_VERSION};
 use crate::sys::{scm, Errno};
 
@@ -24,14 +23,14 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// The listener of the spec's profile, if it names one.
-    pub fn of(spec: &Spec, options: &InitOptions) -> Option<Listener> {
+    /// The listener of the spec's profile, if it names one, for container `id` of `bundle`.
+    pub fn of(spec: &Spec, id: &str, bundle: &Path) -> Option<Listener> {
         let seccomp = spec.linux().seccomp.as_ref()?;
         Some(Listener {
             path: PathBuf::from(seccomp.listener_path.as_ref()?),
             metadata: seccomp.listener_metadata.clone(),
-            id: options.id.clone(),
-            bundle: options.bundle.clone(),
+            id: id.to_string(),
+            bundle: bundle.to_path_buf(),
             annotations: spec.annotations.clone(),
         })
     }
@@ -82,18 +81,7 @@ mod tests {
             "linux": { "seccomp": { "defaultAction": "SCMP_ACT_ALLOW", "listenerPath": path, "listenerMetadata": "meta" } }
         }))
         .expect("spec");
-        let options = InitOptions {
-            id: "c1".into(),
-            bundle: "/b".into(),
-            rootfs: "/b/rootfs".into(),
-            state_dir: "/run/x".into(),
-            no_pivot: false,
-            cgroups: None,
-            cgroup_fd: None,
-            seccomp: None,
-            no_new_keyring: false,
-        };
-        Listener::of(&spec, &options).expect("a listener")
+        Listener::of(&spec, "c1", Path::new("/b")).expect("a listener")
     }
 
     #[test]

@@ -1,20 +1,18 @@
 //! Spawning the init and driving it until the container is ready.
 
-use std::ffi::CString;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
 
+use super::conversation::{self, Handlers, Ready};
 use super::seccomp_listener::Listener;
-use super::{cgroup_setup, init_binary, LaunchError};
+use super::spawn_init::{self, InitFds};
+use super::{cgroup_setup, LaunchError};
 use crate::cgroups::{self, CgroupPaths, Manager};
-use crate::init::channel::{Channel, ChannelError};
-use crate::init::protocol::{FromInit, InitOptions, SeccompLoad, ToInit};
+use crate::init::channel::Channel;
+use crate::init::protocol::{InitOptions, SeccompLoad, ToInit};
 use crate::seccomp::{self, Program};
 use crate::spec::Spec;
-use crate::sys::{fs as sysfs, pidfd, spawn};
-
-/// The descriptor number of the control socket in the init.
-const CONTROL_FD: i32 = 3;
+use crate::sys::{fs as sysfs, pidfd};
 
 pub struct LaunchRequest<'a> {
     pub options: InitOptions,
@@ -24,10 +22,11 @@ pub struct LaunchRequest<'a> {
     pub config: &'a [u8],
     /// Descriptors to become the init's stdin, stdout and stderr; None keeps the caller's.
     pub stdio: Option<[BorrowedFd<'a>; 3]>,
+    /// Descriptors the container's process gets as 3, 4, ... (LISTEN_FDS, `--preserve-fds`).
+    pub preserve: Vec<BorrowedFd<'a>>,
+    /// `--console-socket`: where the terminal's master goes (process.terminal).
+    pub console_socket: Option<PathBuf>,
 }
-
-/// The number of the cgroup v2 directory's descriptor in the init.
-const CGROUP_FD: i32 = 4;
 
 /// A container init on its way to Ready.
 pub struct Launch {
@@ -37,6 +36,9 @@ pub struct Launch {
     cgroups: Box<dyn Manager>,
     /// Where a seccomp notification descriptor goes (SCMP_ACT_NOTIFY).
     listener: Option<Listener>,
+    console_socket: Option<PathBuf>,
+    /// The terminal's master, kept when there is no console socket to send it to.
+    console: Option<OwnedFd>,
     unknown_syscalls: Vec<String>,
 }
 
@@ -47,13 +49,15 @@ impl Launch {
         let spec: Spec = serde_json::from_slice(req.config)?;
         // Compiled before anything exists, so that a bad profile leaves nothing behind.
         let seccomp = spec.linux().seccomp.as_ref().map(seccomp::compile_for_host).transpose()?;
-        let listener = Listener::of(&spec, &req.options);
+        let listener = Listener::of(&spec, &req.options.id, &req.options.bundle);
+        let console_socket = req.console_socket.clone();
         let cgroups = cgroup_setup::prepare(&spec, req.cgroups.as_ref())?;
         // A copy for the undo below: the launch owns the original.
         let undo = cgroups::open(&cgroups.paths());
         match Self::spawn_in(init, req, cgroups, seccomp.as_ref()) {
             Ok(mut launch) => {
                 launch.listener = listener;
+                launch.console_socket = console_socket;
                 launch.unknown_syscalls = seccomp.map(|p| p.unknown_syscalls).unwrap_or_default();
                 launch.with_net_devices(&spec)
             }
@@ -86,7 +90,6 @@ impl Launch {
         cgroups: Box<dyn Manager>,
         seccomp: Option<&Program>,
     ) -> Result<Launch, LaunchError> {
-        let exe = init_binary::sealed(init)?;
         let cgroup_dir =
             match cgroups.clone_into() {
                 Some(d) => Some(
@@ -95,40 +98,31 @@ impl Launch {
                 ),
                 None => None,
             };
-        req.options.cgroups = Some(cgroups.paths());
-        req.options.cgroup_fd = cgroup_dir.as_ref().map(|_| CGROUP_FD);
-        req.options.seccomp = seccomp.map(|p| SeccompLoad { flags: p.flags });
-        let (ours, theirs) = UnixStream::pair().map_err(|e| LaunchError::Spawn(io_errno(&e)))?;
-        // Stdio is always mapped explicitly: Node marks its own 0-2 close-on-exec.
-        let mut fd_map: Vec<(BorrowedFd<'_>, i32)> = match &req.stdio {
-            Some(stdio) => stdio.iter().enumerate().map(|(i, fd)| (*fd, i as i32)).collect(),
-            None => sysfs::open_stdio(),
+        let fds = InitFds {
+            stdio: req.stdio,
+            preserve: &req.preserve,
+            extra: cgroup_dir.iter().map(|d| d.as_fd()).collect(),
         };
-        fd_map.push((theirs.as_fd(), CONTROL_FD));
-        if let Some(d) = &cgroup_dir {
-            fd_map.push((d.as_fd(), CGROUP_FD));
-        }
-        let argv = [c"ocirun-init".to_owned(), CString::from(c"3")];
-        let stage0 = spawn::spawn_fd(exe, &argv, &[], &fd_map).map_err(LaunchError::Spawn)?;
-        drop(theirs);
-
-        let mut channel = Channel::new(ours);
+        req.options.cgroups = Some(cgroups.paths());
+        req.options.cgroup_fd = cgroup_dir.as_ref().map(|_| fds.extra_number(0));
+        req.options.seccomp = seccomp.map(|p| SeccompLoad { flags: p.flags });
+        req.options.preserve_fds = req.preserve.len() as u32;
+        let (mut channel, stage0) = spawn_init::spawn(init, &fds)?;
         let sent = channel
             .send(&ToInit::Bootstrap { options: Box::new(req.options) })
             .and_then(|_| channel.send_bytes(req.config))
             .and_then(|_| seccomp.map_or(Ok(()), |p| channel.send_bytes(&p.filter_bytes())));
-        let reply = sent.and_then(|_| channel.recv::<FromInit>());
-        // Stage 0 exits right after it reports; reap it whatever it said.
-        let stage0_status = pidfd::waitpid(stage0).map(|s| s.code()).unwrap_or(-1);
-        let pid = match reply {
-            Ok(FromInit::InitPid { pid }) => pid,
-            Ok(FromInit::Failed(f)) => return Err(LaunchError::Init(f)),
-            Ok(other) => return Err(LaunchError::Unexpected(format!("{other:?}"))),
-            Err(ChannelError::Closed) => return Err(LaunchError::InitExited(stage0_status)),
-            Err(e) => return Err(e.into()),
-        };
-        let pidfd = pidfd::pidfd_open(pid).map_err(|errno| LaunchError::Pidfd { pid, errno })?;
-        Ok(Launch { channel, pid, pidfd, cgroups, listener: None, unknown_syscalls: Vec::new() })
+        let (pid, pidfd) = spawn_init::child_pid(&mut channel, sent, stage0)?;
+        Ok(Launch {
+            channel,
+            pid,
+            pidfd,
+            cgroups,
+            listener: None,
+            console_socket: None,
+            console: None,
+            unknown_syscalls: Vec::new(),
+        })
     }
 
     /// The container init's pid, as the host sees it.
@@ -152,28 +146,16 @@ impl Launch {
 
     fn run_to_ready(&mut self) -> Result<Vec<String>, LaunchError> {
         self.channel.send(&ToInit::Proceed)?;
-        let mut warnings = Vec::new();
-        loop {
-            match self.channel.recv::<FromInit>() {
-                Ok(FromInit::Warning { message }) => warnings.push(message),
-                Ok(FromInit::SeccompListener) => self.hand_over_listener()?,
-                Ok(FromInit::Ready) => return Ok(warnings),
-                Ok(FromInit::Failed(f)) => return Err(LaunchError::Init(f)),
-                Ok(other) => return Err(LaunchError::Unexpected(format!("{other:?}"))),
-                Err(ChannelError::Closed) => {
-                    let status = pidfd::wait_child(self.pidfd.as_fd()).map(|s| s.code()).unwrap_or(-1);
-                    return Err(LaunchError::InitExited(status));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+        let handlers = Handlers { listener: self.listener.as_ref(), console_socket: self.console_socket.as_deref() };
+        let Ready { warnings, console } =
+            conversation::until_ready(&mut self.channel, self.pid, self.pidfd.as_fd(), &handlers)?;
+        self.console = console;
+        Ok(warnings)
     }
 
-    /// Gives the agent the notification descriptor the init sent; ours closes afterwards.
-    fn hand_over_listener(&mut self) -> Result<(), LaunchError> {
-        let fd = self.channel.take_fd().ok_or_else(|| LaunchError::Unexpected("a seccomp listener without its descriptor".into()))?;
-        let listener = self.listener.as_ref().ok_or_else(|| LaunchError::Unexpected("a seccomp listener nobody asked for".into()))?;
-        listener.send(self.pid, fd.as_fd())
+    /// The terminal's master (process.terminal without a console socket), once ready.
+    pub fn take_console(&mut self) -> Option<OwnedFd> {
+        self.console.take()
     }
 
     /// Syscall names of the seccomp profile that no table knows (skipped, as runc skips them).
@@ -198,8 +180,4 @@ impl Launch {
     pub fn into_pidfd(self) -> OwnedFd {
         self.pidfd
     }
-}
-
-fn io_errno(e: &std::io::Error) -> crate::sys::Errno {
-    crate::sys::Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
 }

@@ -29,6 +29,30 @@ pub fn reset() -> Result<(), AttributeError> {
     sched::sched_setaffinity(&[u64::MAX; MAX_CPUS / 64]).map_err(|errno| AttributeError::CpuAffinity { errno })
 }
 
+/// Pins the process to the CPUs of `list` ("0-3,7"), checked before anything started.
+pub fn apply_list(list: &str) -> Result<(), AttributeError> {
+    let cpus = parse_list(list).unwrap_or_default();
+    sched::sched_setaffinity(&bitmask(&cpus)).map_err(|errno| AttributeError::CpuAffinity { errno })
+}
+
+/// process.execCPUAffinity for an exec'd process: `initial` as it starts, before it joins the
+/// container's cgroup (runc 1.2's semantics).
+pub fn apply_initial(a: Option<&ExecCpuAffinity>) -> Result<(), AttributeError> {
+    match a.and_then(|a| a.initial.as_deref()).filter(|l| !l.is_empty()) {
+        Some(list) => apply_list(list),
+        None => Ok(()),
+    }
+}
+
+/// `final` once it is in the cgroup; without it, every CPU, which the kernel narrows to the
+/// cgroup's cpuset (so that a pinned caller does not pin the process).
+pub fn apply_final(a: Option<&ExecCpuAffinity>) -> Result<(), AttributeError> {
+    match a.and_then(|a| a.final_.as_deref()).filter(|l| !l.is_empty()) {
+        Some(list) => apply_list(list),
+        None => reset(),
+    }
+}
+
 /// Checks a CPU list against the CPUs online on this host.
 pub fn check_cpus(field: &str, list: &str, online: &BTreeSet<u32>) -> Result<(), InvalidSetting> {
     let cpus = parse_list(list)

@@ -97,19 +97,33 @@ fn executable(path: &CString) -> Result<(), Errno> {
     process::access_executable(path)
 }
 
-/// Closes every descriptor but stdio, then executes; on failure, says why on stderr and exits
-/// 127 (not found) or 126, as shells do. Closing rather than marking close-on-exec matters:
-/// execve resolves the program's path while close-on-exec descriptors are still open, so a
-/// path through /proc/self/fd/N would reach whatever N holds even after the check above (a
-/// symlink in a shared volume can be changed between create and start).
-pub fn exec(e: &Exec) -> ! {
-    process::exec_closing_from(3, &e.path, &e.argv, &e.env, |errno| {
+/// Closes every descriptor from `first` up (stdio and the preserved ones stay), then executes;
+/// on failure, says why on stderr and exits 127 (not found) or 126, as shells do. Closing
+/// rather than marking close-on-exec matters: execve resolves the program's path while
+/// close-on-exec descriptors are still open, so a path through /proc/self/fd/N would reach
+/// whatever N holds even after the check above (a symlink in a shared volume can be changed
+/// between create and start).
+pub fn exec(e: &Exec, first: u32) -> ! {
+    process::exec_closing_from(first, None, &e.path, &e.argv, &e.env, |errno| {
         // `start` has returned by now; the caller only sees the container exit.
         eprintln!("ocirun: exec {:?}: {errno:?}", e.path);
-        if errno == Errno::ENOENT {
-            127
-        } else {
-            126
-        }
+        exit_code(errno)
     })
+}
+
+/// As [`exec`], keeping `report` (a close-on-exec socket to a launcher still listening) open so
+/// that a failed execve can be told; `failed` sends it and gives nothing back.
+pub fn exec_reporting(e: &Exec, first: u32, report: i32, failed: impl FnOnce(Errno)) -> ! {
+    process::exec_closing_from(first, Some(report), &e.path, &e.argv, &e.env, |errno| {
+        failed(errno);
+        exit_code(errno)
+    })
+}
+
+fn exit_code(errno: Errno) -> i32 {
+    if errno == Errno::ENOENT {
+        127
+    } else {
+        126
+    }
 }

@@ -193,6 +193,25 @@ pub fn write_all(fd: BorrowedFd<'_>, mut data: &[u8]) -> SysResult<()> {
     Ok(())
 }
 
+/// One write(2): how many bytes went out.
+pub fn write(fd: BorrowedFd<'_>, data: &[u8]) -> SysResult<usize> {
+    // SAFETY: data points to data.len() readable bytes.
+    let n = unsafe { libc::write(fd.as_raw_fd(), data.as_ptr().cast(), data.len()) };
+    check(n as libc::c_long).map(|n| n as usize)
+}
+
+/// poll(2) on `fds`, retried on EINTR; returns how many have events. `timeout_ms` < 0 waits
+/// forever.
+pub fn poll(fds: &mut [libc::pollfd], timeout_ms: i32) -> SysResult<usize> {
+    loop {
+        // SAFETY: fds has fds.len() entries for the kernel to fill.
+        match check_int(unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) }) {
+            Err(Errno::EINTR) => continue,
+            other => return other.map(|n| n as usize),
+        }
+    }
+}
+
 /// Reads up to `buf.len()` bytes.
 pub fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> SysResult<usize> {
     loop {
@@ -231,6 +250,13 @@ pub fn inherited(fd: RawFd) -> Option<BorrowedFd<'static>> {
     let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
     // SAFETY: the descriptor is open (checked above) and nothing in this process closes it.
     (flags >= 0).then(|| unsafe { BorrowedFd::borrow_raw(fd) })
+}
+
+/// Whether `fd` is open without close-on-exec.
+pub fn is_inherited(fd: RawFd) -> bool {
+    // SAFETY: F_GETFD only reads the descriptor's flags.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+    flags >= 0 && flags & libc::FD_CLOEXEC == 0
 }
 
 /// A pipe, both ends close-on-exec: (read end, write end).

@@ -19,6 +19,7 @@ pub mod sched;
 pub mod scm;
 pub mod seccomp;
 pub mod spawn;
+pub mod tty;
 
 use std::ffi::CString;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};

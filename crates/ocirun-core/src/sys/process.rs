@@ -114,18 +114,30 @@ pub fn execve(path: &CString, argv: &[CString], envp: &[CString]) -> Errno {
     Errno::last()
 }
 
-/// Closes every descriptor from `first` up and executes the program. On failure, `failed`
-/// (which may write to stdio) gives the exit code, and the process ends: nothing that owned a
-/// closed descriptor runs again, whichever way this goes.
+/// Closes every descriptor from `first` up, except `keep` (which should be close-on-exec), and
+/// executes the program. On failure, `failed` (which may write to stdio or `keep`) gives the
+/// exit code, and the process ends: nothing that owned a closed descriptor runs again,
+/// whichever way this goes.
 pub fn exec_closing_from(
     first: u32,
+    keep: Option<i32>,
     path: &CString,
     argv: &[CString],
     envp: &[CString],
     failed: impl FnOnce(Errno) -> i32,
 ) -> ! {
-    // SAFETY: close_range only closes descriptors; their owners never run again (see above).
-    let errno = match check(unsafe { libc::syscall(libc::SYS_close_range, first, u32::MAX, 0) }) {
+    let ranges: [(u32, u32); 2] = match keep {
+        Some(k) if k as u32 >= first => [(first, (k as u32).saturating_sub(1)), (k as u32 + 1, u32::MAX)],
+        _ => [(first, u32::MAX), (1, 0)],
+    };
+    let mut closed = Ok(0);
+    for (lo, hi) in ranges {
+        if lo <= hi && closed.is_ok() {
+            // SAFETY: close_range only closes descriptors; their owners never run again (see above).
+            closed = check(unsafe { libc::syscall(libc::SYS_close_range, lo, hi, 0) });
+        }
+    }
+    let errno = match closed {
         Ok(_) => execve(path, argv, envp),
         Err(e) => e,
     };

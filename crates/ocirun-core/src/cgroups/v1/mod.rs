@@ -118,7 +118,6 @@ impl V1 {
     fn procs_dir(&self) -> Option<&Path> {
         self.dir_of("pids").or_else(|| self.freezer()).or_else(|| self.dirs.values().next().map(PathBuf::as_path))
     }
-
 }
 
 impl Manager for V1 {

@@ -69,7 +69,6 @@ impl V2 {
     pub fn set_served(&self, r: &Resources, device_rules: Option<&[Rule]>, served: &BTreeSet<String>) -> Result<()> {
         set(&self.dir, r, device_rules, served)
     }
-
 }
 
 impl Manager for V2 {
