@@ -7,11 +7,16 @@
 //!     | <-- InitPid (host pid) ------- | exits                              |
 //!     | (places the init: cgroups)                                          |
 //!     | -- Proceed -------------------------------------------------------> |
-//!     | <-- Warning* ------------------------------------------------------ | mounts, pivot_root,
-//!     | <-- SeccompListener (+ fd) ---------------------------------------- | user, capabilities,
-//!     | <-- Ready | Failed ------------------------------------------------ | seccomp
+//!     | <-- Warning* ------------------------------------------------------ | mounts
+//!     | <-- RuntimeHooks (with prestart or createRuntime hooks) ----------- |
+//!     | (runs prestart, createRuntime)                                      |
+//!     | -- RuntimeHooksDone ----------------------------------------------> | createContainer hooks,
+//!     | <-- SeccompListener (+ fd) ---------------------------------------- | pivot_root, user,
+//!     | <-- Ready | Failed ------------------------------------------------ | capabilities, seccomp
 //!                                                                           | waits on exec.fifo,
-//!                                                                           | then execve
+//!  start: opens exec.fifo, reads "0" <------------------------------------- | writes "0",
+//!         reads to EOF: a Failure (JSON) <--------------------------------- | startContainer hooks,
+//!         or nothing (EOF at the exec)                                      | execve
 //! ```
 //! With a seccomp profile, the frame after config.json holds the compiled filter (see
 //! [`crate::seccomp::Program::filter_bytes`]).
@@ -70,6 +75,9 @@ pub enum ToInit {
     Bootstrap { options: Box<InitOptions> },
     /// The launcher has placed the init (cgroups); it may set the container up.
     Proceed,
+    /// The prestart and createRuntime hooks ran and succeeded (on a failure the launcher kills
+    /// the init instead).
+    RuntimeHooksDone,
 }
 
 /// Messages from the init.
@@ -84,6 +92,10 @@ pub enum FromInit {
     Warning {
         message: String,
     },
+    /// The mounts are done and the root not yet switched: the point of the prestart and
+    /// createRuntime hooks. Sent only when the config has some; the init waits for
+    /// RuntimeHooksDone.
+    RuntimeHooks,
     /// The seccomp filter is loaded; this frame carries its notification descriptor
     /// (SCMP_ACT_NOTIFY), which the launcher hands to the listener.
     SeccompListener,
@@ -128,6 +140,9 @@ pub enum Step {
     Mount,
     CreateDevice,
     DevSymlink,
+    PrestartHook,
+    CreateRuntimeHook,
+    CreateContainerHook,
     PivotRoot,
     ReadonlyRoot,
     Hostname,
@@ -149,10 +164,26 @@ pub enum Step {
     Executable,
     Personality,
     ExecFifo,
+    StartContainerHook,
     Exec,
+    PoststartHook,
+    PoststopHook,
 }
 
 impl Step {
+    /// Whether a hook's failure is what this step reports.
+    pub fn is_hook(self) -> bool {
+        matches!(
+            self,
+            Step::PrestartHook
+                | Step::CreateRuntimeHook
+                | Step::CreateContainerHook
+                | Step::StartContainerHook
+                | Step::PoststartHook
+                | Step::PoststopHook
+        )
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Step::Protocol => "protocol",
@@ -168,6 +199,9 @@ impl Step {
             Step::Mount => "mount",
             Step::CreateDevice => "create_device",
             Step::DevSymlink => "dev_symlink",
+            Step::PrestartHook => "prestart_hook",
+            Step::CreateRuntimeHook => "create_runtime_hook",
+            Step::CreateContainerHook => "create_container_hook",
             Step::PivotRoot => "pivot_root",
             Step::ReadonlyRoot => "readonly_root",
             Step::Hostname => "hostname",
@@ -189,7 +223,10 @@ impl Step {
             Step::Executable => "executable",
             Step::Personality => "personality",
             Step::ExecFifo => "exec_fifo",
+            Step::StartContainerHook => "start_container_hook",
             Step::Exec => "exec",
+            Step::PoststartHook => "poststart_hook",
+            Step::PoststopHook => "poststop_hook",
         }
     }
 }
