@@ -33,6 +33,8 @@ pub struct LaunchOptions {
     pub stdio: Option<Vec<i32>>,
     /// Keep the caller's session keyring (`--no-new-keyring`).
     pub no_new_keyring: Option<bool>,
+    /// The environment of prestart and createRuntime hooks that have no env of their own.
+    pub hook_env: Option<Vec<String>>,
 }
 
 /// The container's init between spawn and ready.
@@ -125,6 +127,7 @@ fn launch(config: &[u8], options: LaunchOptions, stdio: Option<[BorrowedFd<'_>; 
         config,
         stdio,
         cgroups: cgroups::open(&paths),
+        hook_env: options.hook_env.unwrap_or_default(),
     };
     Launch::spawn(INIT_EXECUTABLE, request)
 }

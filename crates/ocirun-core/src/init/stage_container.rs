@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::channel::Channel;
 use super::protocol::{Failure, FromInit, InitOptions, Step, StepError, ToInit};
-use super::protocol_failure;
+use super::{hook_points, protocol_failure};
 use crate::namespaces;
 use crate::process::procfs::Procfs;
 use crate::process::{
@@ -30,9 +30,14 @@ pub fn run(ch: &mut Channel, spec: &Spec, opts: &InitOptions, state_dir: OwnedFd
             if let Err(f) = ch.send(&FromInit::Ready).map_err(protocol_failure) {
                 return f;
             }
-            if let Err(f) = wait_for_start(&state_dir) {
+            let fifo = match wait_for_start(&state_dir) {
+                Ok(fifo) => fifo,
+                Err(f) => return f,
+            };
+            if let Err(f) = hook_points::start_container(spec, opts, &fifo) {
                 return f;
             }
+            // exec.fifo stays open until the exec closes it: `start` waits for that.
             exec::exec(&plan)
         }
     }
@@ -66,6 +71,8 @@ fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions, filter: Option<&Filt
         write_oom_score_adj(&procfs, adj).map_err(failed)?;
     }
     rootfs::prepare(spec, opts).map_err(failed)?;
+    hook_points::before_pivot(ch, spec, opts)?;
+    rootfs::switch_root(spec, opts).map_err(failed)?;
     exec::make_cwd(&process.cwd).map_err(failed)?;
     if let Some(name) = &spec.hostname {
         crate::sys::process::sethostname(name)
@@ -175,12 +182,13 @@ fn warn(ch: &mut Channel, message: &str) -> Result<(), Failure> {
 }
 
 /// Blocks until `start` opens exec.fifo for reading, then tells it the init goes on.
-fn wait_for_start(state_dir: &OwnedFd) -> Result<(), Failure> {
+fn wait_for_start(state_dir: &OwnedFd) -> Result<OwnedFd, Failure> {
     let err = |errno| Failure {
         step: Step::ExecFifo,
         errno: Some(crate::sys::errno_name(errno)),
         detail: "open exec.fifo".to_string(),
     };
     let fifo = sysfs::openat(Some(state_dir.as_fd()), Path::new("exec.fifo"), libc::O_WRONLY, 0).map_err(err)?;
-    sysfs::write_all(fifo.as_fd(), b"0").map_err(err)
+    sysfs::write_all(fifo.as_fd(), b"0").map_err(err)?;
+    Ok(fifo)
 }

@@ -6,6 +6,7 @@
 pub mod cgroup_setup;
 mod error;
 pub mod fifo;
+mod hooks;
 pub mod init_binary;
 pub mod lock;
 pub mod preflight;

@@ -4,6 +4,7 @@ use std::ffi::CString;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 
+use super::hooks::RuntimeHooks;
 use super::seccomp_listener::Listener;
 use super::{cgroup_setup, init_binary, LaunchError};
 use crate::cgroups::{self, CgroupPaths, Manager};
@@ -24,6 +25,8 @@ pub struct LaunchRequest<'a> {
     pub config: &'a [u8],
     /// Descriptors to become the init's stdin, stdout and stderr; None keeps the caller's.
     pub stdio: Option<[BorrowedFd<'a>; 3]>,
+    /// The environment of prestart and createRuntime hooks without an env of their own.
+    pub hook_env: Vec<String>,
 }
 
 /// The number of the cgroup v2 directory's descriptor in the init.
@@ -38,22 +41,25 @@ pub struct Launch {
     /// Where a seccomp notification descriptor goes (SCMP_ACT_NOTIFY).
     listener: Option<Listener>,
     unknown_syscalls: Vec<String>,
+    hooks: RuntimeHooks,
 }
 
 impl Launch {
     /// Spawns the init (stage 0), sends it the configuration and waits until it reports the
     /// container init's pid. The container init is a child of the calling process.
-    pub fn spawn(init: &'static [u8], req: LaunchRequest<'_>) -> Result<Launch, LaunchError> {
+    pub fn spawn(init: &'static [u8], mut req: LaunchRequest<'_>) -> Result<Launch, LaunchError> {
         let spec: Spec = serde_json::from_slice(req.config)?;
         // Compiled before anything exists, so that a bad profile leaves nothing behind.
         let seccomp = spec.linux().seccomp.as_ref().map(seccomp::compile_for_host).transpose()?;
         let listener = Listener::of(&spec, &req.options);
+        let hooks = RuntimeHooks::of(&spec, &req.options, std::mem::take(&mut req.hook_env));
         let cgroups = cgroup_setup::prepare(&spec, req.cgroups.as_ref())?;
         // A copy for the undo below: the launch owns the original.
         let undo = cgroups::open(&cgroups.paths());
         match Self::spawn_in(init, req, cgroups, seccomp.as_ref()) {
             Ok(mut launch) => {
                 launch.listener = listener;
+                launch.hooks = hooks;
                 launch.unknown_syscalls = seccomp.map(|p| p.unknown_syscalls).unwrap_or_default();
                 launch.with_net_devices(&spec)
             }
@@ -128,7 +134,15 @@ impl Launch {
             Err(e) => return Err(e.into()),
         };
         let pidfd = pidfd::pidfd_open(pid).map_err(|errno| LaunchError::Pidfd { pid, errno })?;
-        Ok(Launch { channel, pid, pidfd, cgroups, listener: None, unknown_syscalls: Vec::new() })
+        Ok(Launch {
+            channel,
+            pid,
+            pidfd,
+            cgroups,
+            listener: None,
+            unknown_syscalls: Vec::new(),
+            hooks: RuntimeHooks::default(),
+        })
     }
 
     /// The container init's pid, as the host sees it.
@@ -157,6 +171,10 @@ impl Launch {
             match self.channel.recv::<FromInit>() {
                 Ok(FromInit::Warning { message }) => warnings.push(message),
                 Ok(FromInit::SeccompListener) => self.hand_over_listener()?,
+                Ok(FromInit::RuntimeHooks) => {
+                    self.hooks.run(self.pid)?;
+                    self.channel.send(&ToInit::RuntimeHooksDone)?;
+                }
                 Ok(FromInit::Ready) => return Ok(warnings),
                 Ok(FromInit::Failed(f)) => return Err(LaunchError::Init(f)),
                 Ok(other) => return Err(LaunchError::Unexpected(format!("{other:?}"))),
