@@ -6,6 +6,8 @@
 
 mod cgroups;
 mod failure;
+mod features;
+mod hooks;
 mod launch;
 mod lifecycle;
 mod lock;
