@@ -9,6 +9,7 @@
 export { Factory, DEFAULT_ROOT, type FactoryOptions, type CreateOptions } from './container/factory.ts';
 export { Container, type ContainerState, type ExitStatus } from './container/container.ts';
 export type { ContainerEvent, EventsOptions } from './container/events.ts';
+export { features, type Features } from './container/features.ts';
 export type { ContainerStats } from './container/stats.ts';
 export type { StdioOption, StdioOptions } from './container/stdio.ts';
 export type { Status } from './container/status.ts';
