@@ -109,10 +109,11 @@ fn propagation(name: &str) -> Option<Propagation> {
 }
 
 /// Superblock flags that fsconfig accepts by name.
-const SB_FLAGS: &[&str] = &["sync", "async", "dirsync", "mand", "nomand", "lazytime", "nolazytime", "silent"];
+const SB_FLAGS: &[&str] = &["sync", "async", "dirsync", "mand", "nomand", "lazytime", "nolazytime"];
 
 /// The options [`MountOptions::parse`] takes by name, besides the tables above.
-const OTHER_OPTIONS: &[&str] = &["bind", "rbind", "remount", "tmpcopyup", "idmap", "ridmap", "defaults", "loud"];
+const OTHER_OPTIONS: &[&str] =
+    &["bind", "rbind", "remount", "tmpcopyup", "idmap", "ridmap", "defaults", "loud", "silent"];
 
 impl MountOptions {
     /// Every option name this parser recognises (anything else is a parameter of the
@@ -142,9 +143,10 @@ impl MountOptions {
                 "remount" => o.remount = true,
                 "tmpcopyup" => o.tmpcopyup = true,
                 "idmap" | "ridmap" => o.idmap = true,
-                // "defaults" is rw,suid,dev,exec,async: what a new mount has anyway. "loud" undoes
-                // "silent", which is also the default.
-                "defaults" | "loud" => {}
+                // "defaults" is rw,suid,dev,exec,async: what a new mount has anyway. "silent"
+                // (MS_SILENT) only quiets the kernel's log about a failed mount(2); fsconfig has
+                // no such flag and filesystems refuse it as a parameter. "loud" undoes it.
+                "defaults" | "loud" | "silent" => {}
                 _ => {
                     if let Some(change) = attr_change(opt) {
                         apply(&mut o.attrs, change);
