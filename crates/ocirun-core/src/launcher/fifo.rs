@@ -26,12 +26,14 @@ pub fn make(state_dir: &Path) -> Result<(), LaunchError> {
 /// The fifo is removed, after which the container counts as running.
 pub fn release(state_dir: &Path, pid: i32, start_time: u64) -> Result<(), LaunchError> {
     let path = state_dir.join(FIFO_NAME);
+    // The process descriptor first: once the fifo is open, the init may exec a program that
+    // exits and is reaped before a pidfd_open after it could find the pid.
+    let Some(init) = signal::open_verified(pid, start_time)? else { return Err(LaunchError::InitGone { pid }) };
     let fifo = sysfs::openat(None, &path, libc::O_RDONLY | libc::O_NONBLOCK, 0).map_err(|errno| LaunchError::Path {
         what: "open",
         path: path.clone(),
         errno,
     })?;
-    let Some(init) = signal::open_verified(pid, start_time)? else { return Err(LaunchError::InitGone { pid }) };
     loop {
         let ready = pidfd::poll_readable(&[fifo.as_fd(), init.as_fd()], -1)
             .map_err(|errno| LaunchError::Wait { pid, errno })?;
