@@ -78,10 +78,21 @@ export class InitError extends OciRunError {
   readonly step: string;
   readonly errno: string | undefined;
 
-  constructor(step: string, errno: string | undefined, message: string) {
-    super(message, 'EINIT');
+  constructor(step: string, errno: string | undefined, message: string, code = 'EINIT') {
+    super(message, code);
     this.step = step;
     this.errno = errno;
+  }
+}
+
+/**
+ * A hook of config.json failed ("createRuntime hook #0 (/usr/bin/foo) exited with status 3:
+ * its stderr"): a step of the container's setup whichever side ran it. `step` names its kind
+ * ("create_runtime_hook"); `errno` is set when it could not be executed.
+ */
+export class HookError extends InitError {
+  constructor(step: string, errno: string | undefined, message: string) {
+    super(step, errno, message, 'EHOOK');
   }
 }
 

@@ -12,6 +12,7 @@ export type { ContainerEvent, EventsOptions } from './container/events.ts';
 export { ContainerProcess, type ProcessExit } from './container/process.ts';
 export type { ExecOptions } from './container/exec.ts';
 export { Terminal, type Relay } from './container/terminal.ts';
+export { features, type Features } from './container/features.ts';
 export type { ContainerStats } from './container/stats.ts';
 export type { StdioOption, StdioOptions } from './container/stdio.ts';
 export type { Status } from './container/status.ts';

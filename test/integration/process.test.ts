@@ -115,3 +115,10 @@ function boundingSet(): number[] {
   const v = BigInt(`0x${hex}`);
   return [...Array(64).keys()].filter((i) => (v >> BigInt(i)) & 1n);
 }
+
+test.serial('the program starts with no signal ignored (SIGPIPE included) and none blocked', (t) => {
+  bundle.write((s) => (s.process!.args = ['grep', '-E', '^Sig(Ign|Blk)', '/proc/self/status']));
+  const r = rt.run(['run', '-b', bundle.dir, `sig-${process.pid}`]);
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n');
+});

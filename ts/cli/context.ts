@@ -36,6 +36,8 @@ export class CliContext {
       logger: this.logger,
       blockingCalls: 'inline',
       systemdCgroup: !!this.globals.systemdCgroup,
+      // runc's hooks without an env of their own run with runc's environment.
+      hookEnv: Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`),
     });
     return this.#factory;
   }

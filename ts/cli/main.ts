@@ -5,16 +5,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_ROOT } from '../container/defaults.ts';
 import { OciRunError } from '../errors.ts';
+import { OCIRUN_COMMIT, OCIRUN_VERSION } from '../build-info.ts';
 import { OCI_VERSION } from '../spec/defaults.ts';
 import { CliContext, type GlobalOptions } from './context.ts';
 
-declare const __OCIRUN_VERSION__: string | undefined;
-declare const __OCIRUN_COMMIT__: string | undefined;
-
 function versionText(): string {
-  const version = typeof __OCIRUN_VERSION__ === 'string' ? __OCIRUN_VERSION__ : '0.0.0-dev';
-  const commit = typeof __OCIRUN_COMMIT__ === 'string' ? __OCIRUN_COMMIT__ : 'unknown';
-  return `ocirun version ${version}\ncommit: ${commit}\nspec: ${OCI_VERSION}\nnode: ${process.version}`;
+  return `ocirun version ${OCIRUN_VERSION}\ncommit: ${OCIRUN_COMMIT}\nspec: ${OCI_VERSION}\nnode: ${process.version}`;
 }
 
 type Action = (ctx: CliContext, ...args: never[]) => Promise<number | void> | number | void;
@@ -182,6 +178,14 @@ const COMMANDS: { names: string[]; define: (program: Command, lazy: Lazy) => voi
         .option('--interval <duration>', 'set the stats collection interval', '5s')
         .option('--stats', "display the container's stats then exit")
         .action(lazy(async () => (await import('./events.ts')).events as Action)),
+  },
+  {
+    names: ['features'],
+    define: (p, lazy) =>
+      p
+        .command('features')
+        .description('show the enabled features')
+        .action(lazy(async () => (await import('./features.ts')).features as Action)),
   },
   {
     names: ['delete', 'rm'],

@@ -17,6 +17,7 @@ import { checkTerminal } from './terminal-rules.ts';
 import { ContainerProcess } from './process.ts';
 import { prepareStdio } from './stdio.ts';
 import { Terminal } from './terminal.ts';
+import { configuredHooks, runPoststart, runPoststop } from './hooks.ts';
 import { parseSignal } from './signals.ts';
 import type { ContainerStats } from './stats.ts';
 import type { StdioStreams } from './stdio.ts';
@@ -47,6 +48,8 @@ export interface RuntimeContext {
   store: StateStore;
   log: Logger;
   ops: BlockingOps;
+  /** The environment of hooks without an env of their own. */
+  hookEnv: string[];
 }
 
 /** The exec'd process must pass what a container's process passes: the schema, and the checks. */
@@ -154,6 +157,12 @@ export class Container {
       if (!init) throw new InvalidStateError(this.id, status, 'start', 'container has no init process');
       const failure = await this.#ctx.ops.startContainer(this.#ctx.store.dir(this.id), init.pid, init.startTime);
       if (failure) throw toError(failure, 'start container');
+      const poststart = await runPoststart(this.#ctx, record, configuredHooks(this.#ctx.store, this.id), init.pid);
+      if (poststart) {
+        // The spec: a failed poststart hook stops the container; delete removes it.
+        await this.#killAndWait(record, false);
+        throw toError(poststart, 'start container');
+      }
       this.#ctx.log.child(this.id).debug('started', { pid: init.pid });
     });
   }
@@ -190,7 +199,9 @@ export class Container {
         const failure = await this.#ctx.ops.cgroupDestroy(JSON.stringify(record.cgroupPaths));
         if (failure) throw toError(failure, 'remove the container\'s cgroups');
       }
+      const hooks = configuredHooks(this.#ctx.store, this.id);
       this.#ctx.store.remove(this.id);
+      await runPoststop(this.#ctx, record, hooks);
       this.#ctx.log.child(this.id).debug('deleted');
     });
   }

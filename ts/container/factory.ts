@@ -8,6 +8,7 @@ import { bundleFromConfig, loadBundle, type Bundle } from '../spec/load.ts';
 import type { Spec } from '../spec/types.ts';
 import { Container, type ContainerState, type ExitStatus, type RuntimeContext } from './container.ts';
 import { DEFAULT_ROOT } from './defaults.ts';
+import { runPoststop } from './hooks.ts';
 import { validateId } from './ids.ts';
 import { type CgroupPaths, type ContainerRecord, StateStore } from './state-store.ts';
 import { prepareStdio, type PreparedStdio, type StdioOptions } from './stdio.ts';
@@ -26,6 +27,11 @@ export interface FactoryOptions {
   blockingCalls?: BlockingCalls;
   /** Ask for the systemd cgroup driver (runc's --systemd-cgroup). */
   systemdCgroup?: boolean;
+  /**
+   * The environment ("KEY=value" entries) of hooks whose config gives them no env. runc gives
+   * them its own, and so does the CLI; the default is none.
+   */
+  hookEnv?: string[];
 }
 
 export interface CreateOptions {
@@ -81,6 +87,7 @@ export class Factory {
       store: new StateStore(this.root),
       log: opts.logger ?? silentLogger,
       ops: blockingOps(opts.blockingCalls ?? 'thread-pool'),
+      hookEnv: opts.hookEnv ?? [],
     };
   }
 
@@ -150,6 +157,7 @@ export class Factory {
         ...(opts.preserveFds?.length ? { preserveFds: opts.preserveFds } : {}),
         ...(opts.consoleSocket !== undefined ? { consoleSocket: opts.consoleSocket } : {}),
         ...(opts.extraEnv?.length ? { extraEnv: opts.extraEnv } : {}),
+        hookEnv: this.#ctx.hookEnv,
       });
       const spawned = await spawning;
       handle = spawned.handle ?? undefined;
@@ -188,6 +196,8 @@ export class Factory {
       pty?.close();
       if (handle) await handle.abort();
       store.remove(id);
+      // The spec's lifecycle goes on to poststop after a failed create, as runc's does.
+      await runPoststop(this.#ctx, { id, bundle: bundle.dir, annotations: bundle.spec.annotations ?? {} }, bundle.spec.hooks);
       throw e;
     } finally {
       lock?.release();

@@ -141,6 +141,40 @@ export interface ExitWatch {
   failure?: NativeFailure
 }
 
+/** The names ocirun's parsers recognise, by the features structure's lists. */
+export declare function featureTables(): FeatureTables
+
+export interface FeatureTables {
+  hooks: Array<string>
+  mountOptions: Array<string>
+  namespaces: Array<string>
+  capabilities: Array<string>
+  seccompActions: Array<string>
+  seccompOperators: Array<string>
+  seccompArchs: Array<string>
+  seccompKnownFlags: Array<string>
+  /** The known flags this kernel takes. */
+  seccompSupportedFlags: Array<string>
+  memoryPolicyModes: Array<string>
+  memoryPolicyFlags: Array<string>
+}
+
+export interface HooksResult {
+  /** The first failure of a poststart hook (no later one ran). */
+  failure?: NativeFailure
+  /** The failures of poststop hooks, which the spec makes warnings. */
+  warnings: Array<string>
+}
+
+/** What the hooks read of the container (the rest of the spec's state follows from the kind). */
+export interface HookState {
+  id: string
+  /** The init's pid as the runtime sees it; absent once the container is stopped. */
+  pid?: number
+  bundle: string
+  annotations: Record<string, string>
+}
+
 /** Size of the embedded init executable in bytes (for `ocirun --version --verbose` and tests). */
 export declare function initExecutableSize(): number
 
@@ -171,6 +205,8 @@ export interface LaunchOptions {
   consoleSocket?: string
   /** Added to process.env (LISTEN_FDS, LISTEN_PID, NOTIFY_SOCKET). */
   extraEnv?: Array<string>
+  /** The environment of prestart and createRuntime hooks that have no env of their own. */
+  hookEnv?: Array<string>
 }
 
 /** Waits for the lock on a directory. */
@@ -191,7 +227,10 @@ export declare function makeExecFifo(stateDir: string): NativeFailure | null
 export declare function makePipe(): Pipe
 
 export interface NativeFailure {
-  /** ESPAWN, EPROTOCOL, EINIT, EINITEXITED, EPROCESS, EPATH, ECGROUP, ECONFIG or ESECCOMP. */
+  /**
+   * ESPAWN, EPROTOCOL, EINIT, EHOOK, EINITEXITED, EPROCESS, EPATH, ECGROUP, ECONFIG, ENETDEV
+   * or ESECCOMP.
+   */
   code: string
   message: string
   /** The init's step ("mount", "pivot_root", ...) when the init reported the failure. */
@@ -272,6 +311,15 @@ export declare function relayTerminal(master: number, stop: number): Promise<Nat
  * start and on SIGWINCH. False when this process has no terminal.
  */
 export declare function resizeTerminal(master: number): boolean
+
+/**
+ * Runs the config's hooks of `kind` (their JSON array) in order, with the state on stdin;
+ * `env` is the environment of a hook that has no env of its own.
+ */
+export declare function runHooks(kind: 'poststart' | 'poststop', hooks: string, state: HookState, env: Array<string>): Promise<HooksResult>
+
+/** runHooks, blocking the calling thread (for the CLI). */
+export declare function runHooksSync(kind: 'poststart' | 'poststop', hooks: string, state: HookState, env: Array<string>): HooksResult
 
 /** Sends a signal through a pidfd, after checking the process is still the container's init. */
 export declare function signalProcess(pid: number, startTime: number, signal: number): SignalResult

@@ -1,11 +1,11 @@
 // The one place that loads the native addon: the local build first (a checkout), then the
 // per-arch npm package. Everything else reaches native code through `native()`.
 import { packageRoot, requireModule, requirePackageFile } from '../paths.ts';
-import { ConfigError, InitError, NativeUnavailableError, type OciRunError, SystemError } from '../errors.ts';
+import { ConfigError, HookError, InitError, NativeUnavailableError, type OciRunError, SystemError } from '../errors.ts';
 import type * as Binding from './binding.js';
 
 export type Native = typeof Binding;
-export type { NativeFailure, ProcessStat, ExitWatch, InitHandle, DirLock } from './binding.js';
+export type { NativeFailure, ProcessStat, ExitWatch, InitHandle, DirLock, HookState } from './binding.js';
 
 let loaded: Native | undefined;
 
@@ -44,5 +44,6 @@ export function toError(f: Binding.NativeFailure, context?: string): OciRunError
   }
   const message = context ? `${context}: ${f.message}` : f.message;
   if (f.code === 'EINIT' && f.step) return new InitError(f.step, f.errno ?? undefined, message);
+  if (f.code === 'EHOOK') return new HookError(f.step ?? '', f.errno ?? undefined, message);
   return new SystemError(f.code, f.errno ?? undefined, message);
 }

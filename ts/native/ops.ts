@@ -2,7 +2,7 @@
 // default: the event loop never blocks), or on the calling thread (the CLI's: it has nothing
 // else to do meanwhile, and it saves starting and tearing down the thread pool).
 import { native, type Native } from './index.ts';
-import type { InitHandle, NativeFailure } from './binding.js';
+import type { HookState, HooksResult, InitHandle, NativeFailure } from './binding.js';
 
 type SpawnResult = Awaited<ReturnType<Native['spawnInit']>>;
 type ProceedResult = Awaited<ReturnType<InitHandle['proceed']>>;
@@ -18,6 +18,7 @@ export interface BlockingOps {
   startContainer(stateDir: string, pid: number, startTime: number): Promise<NativeFailure | null>;
   cgroupDestroy(pathsJson: string): Promise<NativeFailure | null>;
   execProcess(config: Buffer, process: Buffer, options: ExecOptions): Promise<ExecResult>;
+  runHooks(kind: 'poststart' | 'poststop', hooksJson: string, state: HookState, env: string[]): Promise<HooksResult>;
 }
 
 const threadPool: BlockingOps = {
@@ -26,6 +27,7 @@ const threadPool: BlockingOps = {
   startContainer: (dir, pid, startTime) => native().startContainer(dir, pid, startTime),
   cgroupDestroy: (paths) => native().cgroupDestroy(paths),
   execProcess: (config, process, options) => native().execProcess(config, process, options),
+  runHooks: (kind, hooks, state, env) => native().runHooks(kind, hooks, state, env),
 };
 
 const inline: BlockingOps = {
@@ -34,6 +36,7 @@ const inline: BlockingOps = {
   startContainer: async (dir, pid, startTime) => native().startContainerSync(dir, pid, startTime),
   cgroupDestroy: async (paths) => native().cgroupDestroySync(paths),
   execProcess: async (config, process, options) => native().execProcessSync(config, process, options),
+  runHooks: async (kind, hooks, state, env) => native().runHooksSync(kind, hooks, state, env),
 };
 
 export function blockingOps(mode: BlockingCalls): BlockingOps {

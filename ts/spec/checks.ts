@@ -107,6 +107,29 @@ const seccompIsConsistent: Check = (spec) => {
   return null;
 };
 
+/** Hooks go to execve: a NUL byte cannot be in a path, an argument or an environment entry. */
+const hooksAreExecutable: Check = (spec) => {
+  for (const [kind, hooks] of Object.entries(spec.hooks ?? {})) {
+    for (const [i, hook] of (hooks ?? []).entries()) {
+      const fields: [string, string[]][] = [['path', [hook.path]], ['args', hook.args ?? []], ['env', hook.env ?? []]];
+      for (const [name, values] of fields) {
+        const at = values.findIndex((v) => v.includes('\0'));
+        if (at >= 0) return new ConfigError(`hooks.${kind}[${i}].${name}${name === 'path' ? '' : `[${at}]`}`, 'must not contain a NUL byte');
+      }
+    }
+  }
+  return null;
+};
+
+/**
+ * What the parsers recognise but this version refuses: `features` leaves these out, and the
+ * check below refuses them.
+ */
+export const NOT_YET_SUPPORTED = {
+  namespaces: ['user'] as readonly NamespaceType[],
+  mountOptions: ['idmap', 'ridmap'] as readonly string[],
+};
+
 /**
  * Features later versions bring: refused with a clear error, never silently ignored. (The
  * process and linux settings checked against the host, such as the scheduler, labels or
@@ -115,11 +138,10 @@ const seccompIsConsistent: Check = (spec) => {
 const notYetSupported: Check = (spec) => {
   const linux = spec.linux ?? {};
   const unsupported: [boolean, string, string][] = [
-    [hasNamespace(spec, 'user') || !!linux.uidMappings?.length || !!linux.gidMappings?.length, 'linux.namespaces', 'user namespaces are not supported by this version of ocirun yet'],
-    [Object.values(spec.hooks ?? {}).some((h) => Array.isArray(h) && h.length > 0), 'hooks', 'hooks are not supported by this version of ocirun yet'],
+    [NOT_YET_SUPPORTED.namespaces.some((ns) => hasNamespace(spec, ns)) || !!linux.uidMappings?.length || !!linux.gidMappings?.length, 'linux.namespaces', 'user namespaces are not supported by this version of ocirun yet'],
   ];
   for (const [i, m] of (spec.mounts ?? []).entries()) {
-    const idmap = (m.options ?? []).some((o) => o === 'idmap' || o === 'ridmap') || !!m.uidMappings?.length || !!m.gidMappings?.length;
+    const idmap = (m.options ?? []).some((o) => NOT_YET_SUPPORTED.mountOptions.includes(o)) || !!m.uidMappings?.length || !!m.gidMappings?.length;
     if (idmap) unsupported.push([true, `mounts[${i}]`, 'idmapped mounts are not supported by this version of ocirun yet']);
   }
   const hit = unsupported.find(([asked]) => asked);
@@ -136,6 +158,7 @@ const CHECKS: Check[] = [
   rlimitsAreKnownAndUnique,
   devicesAreComplete,
   seccompIsConsistent,
+  hooksAreExecutable,
   notYetSupported,
 ];
 

@@ -17,5 +17,7 @@ export type Linux = Static<typeof LinuxSchema>;
 export type LinuxResources = Static<typeof ResourcesSchema>;
 export type NamespaceType = Static<typeof NamespaceTypeSchema>;
 export type Namespace = NonNullable<Linux['namespaces']>[number];
+export type Hooks = NonNullable<Spec['hooks']>;
+export type Hook = NonNullable<Hooks['prestart']>[number];
 /** The state of a container as the runtime-spec defines it. */
 export type SpecState = Static<typeof StateSchema>;

@@ -63,6 +63,9 @@ export function schemaError(doc: unknown, file = 'config.json', kind: Document =
       const allowed = (e.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ');
       return new ConfigError(field, `must be one of ${allowed}${got}`, file);
     }
+    case 'pattern':
+      if (e.params['pattern'] === '^/') return new ConfigError(field, `must be an absolute path${got}`, file);
+      return new ConfigError(field, `${e.message ?? 'is not valid'}${got}`, file);
     default:
       return new ConfigError(field, `${e.message ?? 'is not valid'}${got}`, file);
   }

@@ -7,7 +7,8 @@ use ocirun_core::launcher::LaunchError;
 #[napi(object)]
 #[derive(Debug, Clone)]
 pub struct NativeFailure {
-    /// ESPAWN, EPROTOCOL, EINIT, EINITEXITED, EPROCESS, EPATH, ECGROUP, ECONFIG or ESECCOMP.
+    /// ESPAWN, EPROTOCOL, EINIT, EHOOK, EINITEXITED, EPROCESS, EPATH, ECGROUP, ECONFIG, ENETDEV
+    /// or ESECCOMP.
     pub code: String,
     pub message: String,
     /// The init's step ("mount", "pivot_root", ...) when the init reported the failure.

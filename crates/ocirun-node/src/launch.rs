@@ -40,6 +40,8 @@ pub struct LaunchOptions {
     pub console_socket: Option<String>,
     /// Added to process.env (LISTEN_FDS, LISTEN_PID, NOTIFY_SOCKET).
     pub extra_env: Option<Vec<String>>,
+    /// The environment of prestart and createRuntime hooks that have no env of their own.
+    pub hook_env: Option<Vec<String>>,
 }
 
 /// The container's init between spawn and ready.
@@ -171,6 +173,7 @@ fn launch(
         preserve,
         console_socket: options.console_socket.map(Into::into),
         cgroups: cgroups::open(&paths),
+        hook_env: options.hook_env.unwrap_or_default(),
     };
     Launch::spawn(INIT_EXECUTABLE, request)
 }

@@ -7,6 +7,8 @@
 mod cgroups;
 mod exec;
 mod failure;
+mod features;
+mod hooks;
 mod launch;
 mod lifecycle;
 mod lock;

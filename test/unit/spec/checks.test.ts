@@ -59,12 +59,21 @@ test('a process with no args is refused', (t) => {
 
 test('features of later versions are refused, not ignored', (t) => {
   t.true(checkSpec(spec((s) => s.linux!.namespaces!.push({ type: 'user' }))) instanceof UnsupportedError);
-  t.true(checkSpec(spec((s) => (s.hooks = { prestart: [{ path: '/bin/true' }] }))) instanceof UnsupportedError);
   t.true(checkSpec(spec((s) => s.mounts!.push({ destination: '/x', source: '/tmp', options: ['bind', 'idmap'] }))) instanceof UnsupportedError);
 });
 
 test('a terminal passes the checks', (t) => {
   t.is(checkSpec(spec((s) => (s.process!.terminal = true))), null);
+});
+
+test('hooks are accepted; a NUL byte in one is refused with its field', (t) => {
+  const hook = { path: '/bin/true', args: ['true'], env: ['A=1'], timeout: 5 };
+  const kinds = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'] as const;
+  t.is(checkSpec(spec((s) => (s.hooks = Object.fromEntries(kinds.map((k) => [k, [hook]]))))), null);
+  const err = checkSpec(spec((s) => (s.hooks = { poststop: [hook, { ...hook, env: ['A=1', 'B=\0'] }] })));
+  t.true(err instanceof ConfigError);
+  t.is((err as ConfigError).field, 'hooks.poststop[1].env[1]');
+  t.is((checkSpec(spec((s) => (s.hooks = { prestart: [{ path: '/bin/\0' }] }))) as ConfigError).field, 'hooks.prestart[0].path');
 });
 
 test('process and linux settings checked against the host pass the schema-level checks', (t) => {

@@ -67,3 +67,15 @@ test('JSON pointers become dotted paths with indices', (t) => {
   t.is(jsonPath(''), '');
   t.is(jsonPath('/annotations/a~1b'), 'annotations.a/b');
 });
+
+test('a bad hook is named: relative path, zero timeout, no path', (t) => {
+  const withHooks = (hooks: unknown) => JSON.stringify({ ...defaultSpec(), hooks });
+  const relative = t.throws(() => parseConfig(withHooks({ createRuntime: [{ path: '/bin/true' }, { path: 'bin/true' }] })), { instanceOf: ConfigError });
+  t.is(relative?.message, 'config.json: hooks.createRuntime[1].path: must be an absolute path (got "bin/true")');
+  const zero = t.throws(() => parseConfig(withHooks({ poststart: [{ path: '/bin/true', timeout: 0 }] })), { instanceOf: ConfigError });
+  t.is(zero?.field, 'hooks.poststart[0].timeout');
+  t.regex(zero?.message ?? '', /must be >= 1/);
+  const missing = t.throws(() => parseConfig(withHooks({ poststop: [{ args: ['x'] }] })), { instanceOf: ConfigError });
+  t.is(missing?.field, 'hooks.poststop[0].path');
+  t.notThrows(() => parseConfig(withHooks({ startContainer: [{ path: '/bin/true', args: ['true'], env: [], timeout: 1 }] })));
+});

@@ -5,6 +5,7 @@
 //! which becomes the container's init (pid 1 of a new PID namespace) and sets the container up.
 
 pub mod channel;
+mod hook_points;
 mod process_setup;
 pub mod protocol;
 mod stage_container;

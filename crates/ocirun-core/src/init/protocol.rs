@@ -7,12 +7,17 @@
 //!     | <-- InitPid (host pid) ------- | exits                              |
 //!     | (places the init: cgroups)                                          |
 //!     | -- Proceed -------------------------------------------------------> |
-//!     | <-- Warning* ------------------------------------------------------ | mounts, pivot_root,
-//!     | <-- Console (+ pty master) ----------------------------------------- | (process.terminal)
+//!     | <-- Warning* ------------------------------------------------------ | mounts
+//!     | <-- RuntimeHooks (with prestart or createRuntime hooks) ----------- |
+//!     | (runs prestart, createRuntime)                                      |
+//!     | -- RuntimeHooksDone ----------------------------------------------> | createContainer hooks,
+//!     | <-- Console (+ pty master) ---------------------------------------- | pivot_root, terminal,
 //!     | <-- SeccompListener (+ fd) ---------------------------------------- | user, capabilities,
 //!     | <-- Ready | Failed ------------------------------------------------ | seccomp
 //!                                                                           | waits on exec.fifo,
-//!                                                                           | then execve
+//!  start: opens exec.fifo, reads "0" <------------------------------------- | writes "0",
+//!         reads to EOF: a Failure (JSON) <--------------------------------- | startContainer hooks,
+//!         or nothing (EOF at the exec)                                      | execve
 //! ```
 //!
 //! An exec is the same executable with another first message:
@@ -122,6 +127,9 @@ pub enum ToInit {
     Exec { options: Box<ExecOptions> },
     /// The launcher has placed the init (cgroups); it may set the container up.
     Proceed,
+    /// The prestart and createRuntime hooks ran and succeeded (on a failure the launcher kills
+    /// the init instead).
+    RuntimeHooksDone,
 }
 
 /// Messages from the init.
@@ -136,6 +144,10 @@ pub enum FromInit {
     Warning {
         message: String,
     },
+    /// The mounts are done and the root not yet switched: the point of the prestart and
+    /// createRuntime hooks. Sent only when the config has some; the init waits for
+    /// RuntimeHooksDone.
+    RuntimeHooks,
     /// The seccomp filter is loaded; this frame carries its notification descriptor
     /// (SCMP_ACT_NOTIFY), which the launcher hands to the listener.
     SeccompListener,
@@ -183,6 +195,9 @@ pub enum Step {
     Mount,
     CreateDevice,
     DevSymlink,
+    PrestartHook,
+    CreateRuntimeHook,
+    CreateContainerHook,
     PivotRoot,
     ReadonlyRoot,
     Hostname,
@@ -206,10 +221,26 @@ pub enum Step {
     Executable,
     Personality,
     ExecFifo,
+    StartContainerHook,
     Exec,
+    PoststartHook,
+    PoststopHook,
 }
 
 impl Step {
+    /// Whether a hook's failure is what this step reports.
+    pub fn is_hook(self) -> bool {
+        matches!(
+            self,
+            Step::PrestartHook
+                | Step::CreateRuntimeHook
+                | Step::CreateContainerHook
+                | Step::StartContainerHook
+                | Step::PoststartHook
+                | Step::PoststopHook
+        )
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Step::Protocol => "protocol",
@@ -226,6 +257,9 @@ impl Step {
             Step::Mount => "mount",
             Step::CreateDevice => "create_device",
             Step::DevSymlink => "dev_symlink",
+            Step::PrestartHook => "prestart_hook",
+            Step::CreateRuntimeHook => "create_runtime_hook",
+            Step::CreateContainerHook => "create_container_hook",
             Step::PivotRoot => "pivot_root",
             Step::ReadonlyRoot => "readonly_root",
             Step::Hostname => "hostname",
@@ -249,7 +283,10 @@ impl Step {
             Step::Executable => "executable",
             Step::Personality => "personality",
             Step::ExecFifo => "exec_fifo",
+            Step::StartContainerHook => "start_container_hook",
             Step::Exec => "exec",
+            Step::PoststartHook => "poststart_hook",
+            Step::PoststopHook => "poststop_hook",
         }
     }
 }

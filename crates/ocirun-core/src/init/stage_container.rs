@@ -9,7 +9,7 @@ use super::process_setup::{
     apply_scheduling, become_user, failed, load_seccomp, seccomp_placement, setup_terminal, with_extra_env, Console,
 };
 use super::protocol::{Failure, FromInit, InitOptions, Step, ToInit};
-use super::protocol_failure;
+use super::{hook_points, protocol_failure};
 use crate::namespaces;
 use crate::process::procfs::Procfs;
 use crate::process::{affinity, exec, keyring, labels, personality, rlimits, sysctl, ProcessError};
@@ -30,10 +30,15 @@ pub fn run(ch: &mut Channel, spec: &Spec, opts: &InitOptions, state_dir: OwnedFd
             if let Err(f) = ch.send(&FromInit::Ready).map_err(protocol_failure) {
                 return f;
             }
-            if let Err(f) = wait_for_start(&state_dir) {
+            let fifo = match wait_for_start(&state_dir) {
+                Ok(fifo) => fifo,
+                Err(f) => return f,
+            };
+            if let Err(f) = hook_points::start_container(spec, opts, &fifo) {
                 return f;
             }
-            // The control socket closes too: `start` has returned, nobody listens any more.
+            // exec.fifo stays open until the exec closes it: `start` waits for that. The control
+            // socket closes too: nobody listens on it any more.
             exec::exec(&plan, 3 + opts.preserve_fds)
         }
     }
@@ -64,6 +69,8 @@ fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions, filter: Option<&Filt
         write_oom_score_adj(&procfs, adj).map_err(failed)?;
     }
     rootfs::prepare(spec, opts).map_err(failed)?;
+    hook_points::before_pivot(ch, spec, opts)?;
+    rootfs::switch_root(spec, opts).map_err(failed)?;
     setup_terminal(ch, process, Console::Bind)?;
     exec::make_cwd(&process.cwd).map_err(failed)?;
     if let Some(name) = &spec.hostname {
@@ -98,12 +105,13 @@ fn write_oom_score_adj(procfs: &Procfs, adj: i32) -> Result<(), ProcessError> {
 }
 
 /// Blocks until `start` opens exec.fifo for reading, then tells it the init goes on.
-fn wait_for_start(state_dir: &OwnedFd) -> Result<(), Failure> {
+fn wait_for_start(state_dir: &OwnedFd) -> Result<OwnedFd, Failure> {
     let err = |errno| Failure {
         step: Step::ExecFifo,
         errno: Some(crate::sys::errno_name(errno)),
         detail: "open exec.fifo".to_string(),
     };
     let fifo = sysfs::openat(Some(state_dir.as_fd()), Path::new("exec.fifo"), libc::O_WRONLY, 0).map_err(err)?;
-    sysfs::write_all(fifo.as_fd(), b"0").map_err(err)
+    sysfs::write_all(fifo.as_fd(), b"0").map_err(err)?;
+    Ok(fifo)
 }

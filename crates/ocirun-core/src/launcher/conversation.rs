@@ -5,10 +5,11 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
 use super::console_socket;
+use super::hooks::RuntimeHooks;
 use super::seccomp_listener::Listener;
 use super::LaunchError;
 use crate::init::channel::{Channel, ChannelError};
-use crate::init::protocol::FromInit;
+use crate::init::protocol::{FromInit, ToInit};
 use crate::sys::pidfd;
 
 /// What the launcher does with what the init hands it.
@@ -18,6 +19,8 @@ pub(super) struct Handlers<'a> {
     pub listener: Option<&'a Listener>,
     /// `--console-socket`: where the terminal's master goes; without one the caller keeps it.
     pub console_socket: Option<&'a Path>,
+    /// prestart and createRuntime, run when the init asks (a container's init only).
+    pub runtime_hooks: Option<&'a RuntimeHooks>,
 }
 
 /// What the setup left the launcher with.
@@ -54,6 +57,13 @@ pub(super) fn until_ready(
                     Some(path) => console_socket::send_master(path, master.as_fd())?,
                     None => ready.console = Some(master),
                 }
+            }
+            Ok(FromInit::RuntimeHooks) => {
+                let hooks = handlers
+                    .runtime_hooks
+                    .ok_or_else(|| LaunchError::Unexpected("a request for runtime hooks in an exec".into()))?;
+                hooks.run(pid)?;
+                channel.send(&ToInit::RuntimeHooksDone)?;
             }
             Ok(FromInit::Ready) => return Ok(ready),
             Ok(FromInit::Failed(f)) => return Err(LaunchError::Init(f)),

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::init::channel::ChannelError;
-use crate::init::protocol::Failure;
+use crate::init::protocol::{Failure, StepError};
 use crate::sys::Errno;
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +66,8 @@ pub enum LaunchError {
         errno: Errno,
     },
     /// The agent at linux.seccomp.listenerPath could not be given the notification descriptor.
+    #[error(transparent)]
+    Hook(#[from] crate::hooks::HookError),
     #[error("linux.seccomp.listenerPath: send the seccomp notification descriptor to {path:?}")]
     SeccompListener {
         path: PathBuf,
@@ -80,7 +82,9 @@ impl LaunchError {
         match self {
             LaunchError::InitBinary(_) | LaunchError::Spawn(_) => "ESPAWN",
             LaunchError::Channel(_) | LaunchError::Unexpected(_) => "EPROTOCOL",
+            LaunchError::Init(f) if f.step.is_hook() => "EHOOK",
             LaunchError::Init(_) => "EINIT",
+            LaunchError::Hook(_) => "EHOOK",
             LaunchError::InitExited(_) | LaunchError::InitGone { .. } => "EINITEXITED",
             LaunchError::Pidfd { .. } | LaunchError::Signal { .. } | LaunchError::Wait { .. } => "EPROCESS",
             LaunchError::Path { .. } => "EPATH",
@@ -103,6 +107,7 @@ impl LaunchError {
             | LaunchError::SeccompListener { errno, .. }
             | LaunchError::ConsoleSocket { errno, .. } => Some(crate::sys::errno_name(*errno)),
             LaunchError::Init(f) => f.errno.clone(),
+            LaunchError::Hook(e) => e.errno().map(crate::sys::errno_name),
             LaunchError::Cgroup(e) => e.errno().map(crate::sys::errno_name),
             LaunchError::NetDevice(e) => e.errno().map(crate::sys::errno_name),
             _ => None,
@@ -121,6 +126,7 @@ impl LaunchError {
     pub fn step(&self) -> Option<&'static str> {
         match self {
             LaunchError::Init(f) => Some(f.step.name()),
+            LaunchError::Hook(e) => Some(e.step().name()),
             _ => None,
         }
     }

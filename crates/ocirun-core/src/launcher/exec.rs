@@ -76,7 +76,8 @@ pub fn exec(init: &'static [u8], req: ExecRequest<'_>) -> Result<Executed, Launc
         .and_then(|_| seccomp.as_ref().map_or(Ok(()), |p| channel.send_bytes(&p.filter_bytes())));
     let (pid, pidfd) = spawn_init::child_pid(&mut channel, sent, stage0)?;
     let listener = Listener::of(&spec, &req.id, &req.bundle);
-    let handlers = Handlers { listener: listener.as_ref(), console_socket: req.console_socket.as_deref() };
+    let handlers =
+        Handlers { listener: listener.as_ref(), console_socket: req.console_socket.as_deref(), runtime_hooks: None };
     let setup = conversation::until_ready(&mut channel, pid, pidfd.as_fd(), &handlers)
         .and_then(|ready| until_executed(&mut channel).map(|()| ready));
     match setup {

@@ -1,10 +1,11 @@
 //! exec.fifo: the create/start handshake. The init blocks opening it for writing; `start`
 //! opens it for reading, which releases the init, and reads the byte the init writes.
 
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 
 use super::{procfs, signal, LaunchError};
+use crate::init::protocol::Failure;
 use crate::sys::{fs as sysfs, pidfd, Errno};
 
 pub const FIFO_NAME: &str = "exec.fifo";
@@ -20,15 +21,19 @@ pub fn make(state_dir: &Path) -> Result<(), LaunchError> {
 }
 
 /// Releases a created container: opens exec.fifo, waits for the init's byte (or its death),
-/// and removes the fifo, after which the container counts as running.
+/// then reads to the end, which comes when the init executes the program (the exec closes its
+/// end) or fails; what comes before the end is the init's failure (a startContainer hook's).
+/// The fifo is removed, after which the container counts as running.
 pub fn release(state_dir: &Path, pid: i32, start_time: u64) -> Result<(), LaunchError> {
     let path = state_dir.join(FIFO_NAME);
+    // The process descriptor first: once the fifo is open, the init may exec a program that
+    // exits and is reaped before a pidfd_open after it could find the pid.
+    let Some(init) = signal::open_verified(pid, start_time)? else { return Err(LaunchError::InitGone { pid }) };
     let fifo = sysfs::openat(None, &path, libc::O_RDONLY | libc::O_NONBLOCK, 0).map_err(|errno| LaunchError::Path {
         what: "open",
         path: path.clone(),
         errno,
     })?;
-    let Some(init) = signal::open_verified(pid, start_time)? else { return Err(LaunchError::InitGone { pid }) };
     loop {
         let ready = pidfd::poll_readable(&[fifo.as_fd(), init.as_fd()], -1)
             .map_err(|errno| LaunchError::Wait { pid, errno })?;
@@ -45,5 +50,33 @@ pub fn release(state_dir: &Path, pid: i32, start_time: u64) -> Result<(), Launch
             return Err(LaunchError::InitGone { pid });
         }
     }
-    sysfs::unlinkat(None, &path, 0).map_err(|errno| LaunchError::Path { what: "remove", path, errno })
+    let report = read_to_end(&fifo).map_err(|errno| LaunchError::Path { what: "read", path: path.clone(), errno });
+    sysfs::unlinkat(None, &path, 0).map_err(|errno| LaunchError::Path { what: "remove", path, errno })?;
+    match report? {
+        bytes if bytes.is_empty() => Ok(()),
+        bytes => Err(serde_json::from_slice::<Failure>(&bytes).map_or_else(
+            |_| LaunchError::Unexpected(format!("{:?} on exec.fifo", String::from_utf8_lossy(&bytes))),
+            LaunchError::Init,
+        )),
+    }
+}
+
+/// Everything the init writes after its byte, until it closes the fifo.
+fn read_to_end(fifo: &OwnedFd) -> Result<Vec<u8>, Errno> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match sysfs::read(fifo.as_fd(), &mut buf) {
+            Ok(0) => return Ok(out),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(Errno::EAGAIN) => {
+                pidfd::poll_readable(&[fifo.as_fd()], -1)?;
+            }
+            Err(errno) => return Err(errno),
+        }
+        // The init's report is a few hundred bytes; anything far larger is not from it.
+        if out.len() > 1 << 20 {
+            return Err(Errno::EMSGSIZE);
+        }
+    }
 }

@@ -9,6 +9,7 @@ mod conversation;
 mod error;
 pub mod exec;
 pub mod fifo;
+mod hooks;
 pub mod init_binary;
 pub mod lock;
 pub mod preflight;

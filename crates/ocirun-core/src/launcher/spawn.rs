@@ -4,6 +4,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::PathBuf;
 
 use super::conversation::{self, Handlers, Ready};
+use super::hooks::RuntimeHooks;
 use super::seccomp_listener::Listener;
 use super::spawn_init::{self, InitFds};
 use super::{cgroup_setup, LaunchError};
@@ -26,6 +27,8 @@ pub struct LaunchRequest<'a> {
     pub preserve: Vec<BorrowedFd<'a>>,
     /// `--console-socket`: where the terminal's master goes (process.terminal).
     pub console_socket: Option<PathBuf>,
+    /// The environment of prestart and createRuntime hooks without an env of their own.
+    pub hook_env: Vec<String>,
 }
 
 /// A container init on its way to Ready.
@@ -40,17 +43,19 @@ pub struct Launch {
     /// The terminal's master, kept when there is no console socket to send it to.
     console: Option<OwnedFd>,
     unknown_syscalls: Vec<String>,
+    hooks: RuntimeHooks,
 }
 
 impl Launch {
     /// Spawns the init (stage 0), sends it the configuration and waits until it reports the
     /// container init's pid. The container init is a child of the calling process.
-    pub fn spawn(init: &'static [u8], req: LaunchRequest<'_>) -> Result<Launch, LaunchError> {
+    pub fn spawn(init: &'static [u8], mut req: LaunchRequest<'_>) -> Result<Launch, LaunchError> {
         let spec: Spec = serde_json::from_slice(req.config)?;
         // Compiled before anything exists, so that a bad profile leaves nothing behind.
         let seccomp = spec.linux().seccomp.as_ref().map(seccomp::compile_for_host).transpose()?;
         let listener = Listener::of(&spec, &req.options.id, &req.options.bundle);
         let console_socket = req.console_socket.clone();
+        let hooks = RuntimeHooks::of(&spec, &req.options, std::mem::take(&mut req.hook_env));
         let cgroups = cgroup_setup::prepare(&spec, req.cgroups.as_ref())?;
         // A copy for the undo below: the launch owns the original.
         let undo = cgroups::open(&cgroups.paths());
@@ -58,6 +63,7 @@ impl Launch {
             Ok(mut launch) => {
                 launch.listener = listener;
                 launch.console_socket = console_socket;
+                launch.hooks = hooks;
                 launch.unknown_syscalls = seccomp.map(|p| p.unknown_syscalls).unwrap_or_default();
                 launch.with_net_devices(&spec)
             }
@@ -122,6 +128,7 @@ impl Launch {
             console_socket: None,
             console: None,
             unknown_syscalls: Vec::new(),
+            hooks: RuntimeHooks::default(),
         })
     }
 
@@ -146,7 +153,11 @@ impl Launch {
 
     fn run_to_ready(&mut self) -> Result<Vec<String>, LaunchError> {
         self.channel.send(&ToInit::Proceed)?;
-        let handlers = Handlers { listener: self.listener.as_ref(), console_socket: self.console_socket.as_deref() };
+        let handlers = Handlers {
+            listener: self.listener.as_ref(),
+            console_socket: self.console_socket.as_deref(),
+            runtime_hooks: Some(&self.hooks),
+        };
         let Ready { warnings, console } =
             conversation::until_ready(&mut self.channel, self.pid, self.pidfd.as_fd(), &handlers)?;
         self.console = console;

@@ -21,8 +21,8 @@ pub use resolve::RootDir;
 use crate::init::protocol::InitOptions;
 use crate::spec::{NamespaceType, Spec};
 
-/// Everything done while the host's file system is still reachable, up to and including the
-/// switch of root. Afterwards "/" is the container's root.
+/// Everything done while the host's file system is still reachable, before the switch of root:
+/// the point where the prestart, createRuntime and createContainer hooks run.
 pub fn prepare(spec: &Spec, opts: &InitOptions) -> Result<(), RootfsError> {
     let linux = spec.linux();
     let rootfs_propagation = linux.rootfs_propagation.as_deref();
@@ -45,7 +45,12 @@ pub fn prepare(spec: &Spec, opts: &InitOptions) -> Result<(), RootfsError> {
     if has_devpts {
         devices::link_ptmx(&root)?;
     }
-    drop(root);
+    Ok(())
+}
+
+/// The switch of root. Afterwards "/" is the container's root.
+pub fn switch_root(spec: &Spec, opts: &InitOptions) -> Result<(), RootfsError> {
+    let rootfs_propagation = spec.linux().rootfs_propagation.as_deref();
     if opts.no_pivot {
         pivot::move_root(&opts.rootfs)?;
     } else {

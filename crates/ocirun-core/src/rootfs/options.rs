@@ -40,34 +40,38 @@ pub struct MountOptions {
 }
 
 /// What an option means for a mount attribute: set or clear `bits`.
+#[derive(Debug, Clone, Copy)]
 enum AttrChange {
     Set(u64),
     Clear(u64),
     Atime(u64),
 }
 
+/// The options that are mount attributes; each also has a recursive form ("r" + name).
+const ATTR_OPTIONS: &[(&str, AttrChange)] = &[
+    ("ro", AttrChange::Set(MOUNT_ATTR_RDONLY)),
+    ("rw", AttrChange::Clear(MOUNT_ATTR_RDONLY)),
+    ("nosuid", AttrChange::Set(MOUNT_ATTR_NOSUID)),
+    ("suid", AttrChange::Clear(MOUNT_ATTR_NOSUID)),
+    ("nodev", AttrChange::Set(MOUNT_ATTR_NODEV)),
+    ("dev", AttrChange::Clear(MOUNT_ATTR_NODEV)),
+    ("noexec", AttrChange::Set(MOUNT_ATTR_NOEXEC)),
+    ("exec", AttrChange::Clear(MOUNT_ATTR_NOEXEC)),
+    ("nodiratime", AttrChange::Set(MOUNT_ATTR_NODIRATIME)),
+    ("diratime", AttrChange::Clear(MOUNT_ATTR_NODIRATIME)),
+    ("nosymfollow", AttrChange::Set(MOUNT_ATTR_NOSYMFOLLOW)),
+    ("symfollow", AttrChange::Clear(MOUNT_ATTR_NOSYMFOLLOW)),
+    ("noatime", AttrChange::Atime(MOUNT_ATTR_NOATIME)),
+    ("strictatime", AttrChange::Atime(MOUNT_ATTR_STRICTATIME)),
+    ("relatime", AttrChange::Atime(MOUNT_ATTR_RELATIME)),
+    // Turning one of the atime modes off leaves the kernel's default, relatime.
+    ("atime", AttrChange::Atime(MOUNT_ATTR_RELATIME)),
+    ("norelatime", AttrChange::Atime(MOUNT_ATTR_RELATIME)),
+    ("nostrictatime", AttrChange::Atime(MOUNT_ATTR_RELATIME)),
+];
+
 fn attr_change(name: &str) -> Option<AttrChange> {
-    use AttrChange::*;
-    Some(match name {
-        "ro" => Set(MOUNT_ATTR_RDONLY),
-        "rw" => Clear(MOUNT_ATTR_RDONLY),
-        "nosuid" => Set(MOUNT_ATTR_NOSUID),
-        "suid" => Clear(MOUNT_ATTR_NOSUID),
-        "nodev" => Set(MOUNT_ATTR_NODEV),
-        "dev" => Clear(MOUNT_ATTR_NODEV),
-        "noexec" => Set(MOUNT_ATTR_NOEXEC),
-        "exec" => Clear(MOUNT_ATTR_NOEXEC),
-        "nodiratime" => Set(MOUNT_ATTR_NODIRATIME),
-        "diratime" => Clear(MOUNT_ATTR_NODIRATIME),
-        "nosymfollow" => Set(MOUNT_ATTR_NOSYMFOLLOW),
-        "symfollow" => Clear(MOUNT_ATTR_NOSYMFOLLOW),
-        "noatime" => Atime(MOUNT_ATTR_NOATIME),
-        "strictatime" => Atime(MOUNT_ATTR_STRICTATIME),
-        "relatime" => Atime(MOUNT_ATTR_RELATIME),
-        // Turning one of the atime modes off leaves the kernel's default, relatime.
-        "atime" | "norelatime" | "nostrictatime" => Atime(MOUNT_ATTR_RELATIME),
-        _ => return None,
-    })
+    ATTR_OPTIONS.iter().find(|(n, _)| *n == name).map(|(_, change)| *change)
 }
 
 fn apply(attr: &mut MountAttr, change: AttrChange) {
@@ -87,25 +91,45 @@ fn apply(attr: &mut MountAttr, change: AttrChange) {
     }
 }
 
+/// The propagation options; each also has a recursive form ("r" + name).
+const PROPAGATION_OPTIONS: &[(&str, u64)] = &[
+    ("private", libc::MS_PRIVATE),
+    ("shared", libc::MS_SHARED),
+    ("slave", libc::MS_SLAVE),
+    ("unbindable", libc::MS_UNBINDABLE),
+];
+
 fn propagation(name: &str) -> Option<Propagation> {
-    let (recursive, base) = match name.strip_prefix('r') {
-        Some(b @ ("private" | "shared" | "slave" | "unbindable")) => (true, b),
-        _ => (false, name),
-    };
-    let flag = match base {
-        "private" => libc::MS_PRIVATE,
-        "shared" => libc::MS_SHARED,
-        "slave" => libc::MS_SLAVE,
-        "unbindable" => libc::MS_UNBINDABLE,
-        _ => return None,
-    };
-    Some(Propagation { flag, recursive })
+    let find = |n: &str| PROPAGATION_OPTIONS.iter().find(|(p, _)| *p == n).map(|(_, flag)| *flag);
+    match (find(name), name.strip_prefix('r').and_then(find)) {
+        (Some(flag), _) => Some(Propagation { flag, recursive: false }),
+        (None, Some(flag)) => Some(Propagation { flag, recursive: true }),
+        (None, None) => None,
+    }
 }
 
 /// Superblock flags that fsconfig accepts by name.
-const SB_FLAGS: &[&str] = &["sync", "async", "dirsync", "mand", "nomand", "lazytime", "nolazytime", "silent"];
+const SB_FLAGS: &[&str] = &["sync", "async", "dirsync", "mand", "nomand", "lazytime", "nolazytime"];
+
+/// The options [`MountOptions::parse`] takes by name, besides the tables above.
+const OTHER_OPTIONS: &[&str] =
+    &["bind", "rbind", "remount", "tmpcopyup", "idmap", "ridmap", "defaults", "loud", "silent"];
 
 impl MountOptions {
+    /// Every option name this parser recognises (anything else is a parameter of the
+    /// filesystem), sorted: what `features` lists as mountOptions.
+    pub fn recognised() -> Vec<String> {
+        let with_recursive = ATTR_OPTIONS.iter().map(|(n, _)| *n).chain(PROPAGATION_OPTIONS.iter().map(|(n, _)| *n));
+        let mut names: Vec<String> = OTHER_OPTIONS.iter().chain(SB_FLAGS).map(|n| n.to_string()).collect();
+        for name in with_recursive {
+            names.push(name.to_string());
+            names.push(format!("r{name}"));
+        }
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     pub fn parse(options: &[String]) -> MountOptions {
         let mut o = MountOptions::default();
         for opt in options {
@@ -119,9 +143,10 @@ impl MountOptions {
                 "remount" => o.remount = true,
                 "tmpcopyup" => o.tmpcopyup = true,
                 "idmap" | "ridmap" => o.idmap = true,
-                // "defaults" is rw,suid,dev,exec,async: what a new mount has anyway. "loud" undoes
-                // "silent", which is also the default.
-                "defaults" | "loud" => {}
+                // "defaults" is rw,suid,dev,exec,async: what a new mount has anyway. "silent"
+                // (MS_SILENT) only quiets the kernel's log about a failed mount(2); fsconfig has
+                // no such flag and filesystems refuse it as a parameter. "loud" undoes it.
+                "defaults" | "loud" | "silent" => {}
                 _ => {
                     if let Some(change) = attr_change(opt) {
                         apply(&mut o.attrs, change);
@@ -259,6 +284,18 @@ mod tests {
         assert_eq!(o.params[1].value.as_deref(), Some("system_u:object_r:container_file_t:s0:c1,c2"));
         assert!(parse(&[]).with_mount_label("proc", Some("l")).params.is_empty());
         assert!(parse(&[]).with_mount_label("tmpfs", None).params.is_empty());
+    }
+
+    #[test]
+    fn every_recognised_option_is_taken_by_name_not_passed_to_the_filesystem() {
+        let names = MountOptions::recognised();
+        for name in ["ro", "rro", "nosymfollow", "rnosymfollow", "rslave", "bind", "tmpcopyup", "lazytime"] {
+            assert!(names.contains(&name.to_string()), "{name}");
+        }
+        for name in &names {
+            assert!(parse(&[name]).params.is_empty(), "{name} became a filesystem parameter");
+        }
+        assert!(!names.contains(&"mode".to_string()));
     }
 
     #[test]

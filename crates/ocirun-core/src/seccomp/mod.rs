@@ -142,15 +142,7 @@ pub fn check_kernel(profile: &Seccomp, program: &Program) -> Result<(), SeccompE
 
 fn check_flags(profile: &Seccomp, program: &Program, supported: impl Fn(u32) -> bool) -> Result<(), SeccompError> {
     for (i, f) in profile.flags.iter().enumerate() {
-        let bits = match f {
-            Flag::Tsync => continue,
-            Flag::Log => sys::SECCOMP_FILTER_FLAG_LOG,
-            Flag::SpecAllow => sys::SECCOMP_FILTER_FLAG_SPEC_ALLOW,
-            Flag::WaitKillableRecv if program.has_listener() => {
-                sys::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV | sys::SECCOMP_FILTER_FLAG_NEW_LISTENER
-            }
-            Flag::WaitKillableRecv => continue,
-        };
+        let Some(bits) = kernel_bits(*f, program.has_listener()) else { continue };
         if !supported(bits) {
             return Err(SeccompError::invalid(
                 format!("linux.seccomp.flags[{i}]"),
@@ -159,4 +151,23 @@ fn check_flags(profile: &Seccomp, program: &Program, supported: impl Fn(u32) -> 
         }
     }
     Ok(())
+}
+
+/// The bits seccomp(2) is asked for with flag `f`, None for a flag that is never passed on
+/// (TSYNC: the init has one thread; WAIT_KILLABLE_RECV without a listener).
+fn kernel_bits(f: Flag, listener: bool) -> Option<u32> {
+    match f {
+        Flag::Tsync => None,
+        Flag::Log => Some(sys::SECCOMP_FILTER_FLAG_LOG),
+        Flag::SpecAllow => Some(sys::SECCOMP_FILTER_FLAG_SPEC_ALLOW),
+        Flag::WaitKillableRecv if listener => {
+            Some(sys::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV | sys::SECCOMP_FILTER_FLAG_NEW_LISTENER)
+        }
+        Flag::WaitKillableRecv => None,
+    }
+}
+
+/// Whether a profile may use `f` on this kernel (what features lists as supportedFlags).
+pub fn flag_supported(f: Flag) -> bool {
+    kernel_bits(f, true).is_none_or(sys::flags_supported)
 }

@@ -5,12 +5,15 @@
 //! The TypeScript side validates config.json against ocirun's own JSON schema before the init
 //! ever sees it, so these types only need to describe valid documents.
 
+mod hooks;
 mod linux;
 mod linux_attrs;
+pub mod names;
 mod process_attrs;
 mod resources;
 pub mod seccomp;
 
+pub use hooks::*;
 pub use linux::*;
 pub use linux_attrs::*;
 pub use process_attrs::*;
@@ -39,7 +42,7 @@ pub struct Spec {
     #[serde(default)]
     pub mounts: Vec<Mount>,
     #[serde(default)]
-    pub hooks: Option<serde_json::Value>,
+    pub hooks: Option<Hooks>,
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
     #[serde(default)]

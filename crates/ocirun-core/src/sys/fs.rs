@@ -268,6 +268,14 @@ pub fn pipe() -> SysResult<(OwnedFd, OwnedFd)> {
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
+/// Makes reads and writes on `fd` return EAGAIN instead of blocking.
+pub fn set_nonblocking(fd: BorrowedFd<'_>) -> SysResult<()> {
+    // SAFETY: F_GETFL and F_SETFL only read and set the descriptor's status flags.
+    let flags = check_int(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) })?;
+    // SAFETY: as above.
+    check_int(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK) }).map(drop)
+}
+
 /// Runs `f` with descriptors an embedder owns by number (a JS caller's stdio choices), after
 /// checking that each is open. The caller keeps them open until `f` returns.
 pub fn with_borrowed<R>(fds: [RawFd; 3], f: impl FnOnce([BorrowedFd<'_>; 3]) -> R) -> SysResult<R> {

@@ -1,4 +1,4 @@
-//! A sealed, unwritable in-memory copy of an executable.
+//! In-memory files: a sealed, unwritable copy of an executable, and plain data to read.
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
@@ -37,6 +37,19 @@ pub fn sealed_executable(name: &str, bytes: &[u8]) -> SysResult<OwnedFd> {
     if ret < 0 {
         // SAFETY: as above.
         check_int(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, seals) })?;
+    }
+    Ok(fd)
+}
+
+/// A memfd holding `bytes`, positioned at its start: a file to hand a child as its stdin, which
+/// unlike a pipe needs no writer alive and no buffer large enough for all of it.
+pub fn with_contents(name: &str, bytes: &[u8]) -> SysResult<OwnedFd> {
+    let fd = memfd_create(name, MFD_CLOEXEC)?;
+    super::fs::write_all(fd.as_fd(), bytes)?;
+    // SAFETY: lseek only reads integers.
+    let ret = unsafe { libc::lseek(fd.as_raw_fd(), 0, libc::SEEK_SET) };
+    if ret < 0 {
+        return Err(Errno::last());
     }
     Ok(fd)
 }

@@ -137,6 +137,9 @@ pub fn exec_closing_from(
             closed = check(unsafe { libc::syscall(libc::SYS_close_range, lo, hi, 0) });
         }
     }
+    // The init's own start-up ignores SIGPIPE (Rust's runtime does), and an ignored signal
+    // stays ignored across execve: the program must start with every disposition at its default.
+    reset_signal_dispositions();
     let errno = match closed {
         Ok(_) => execve(path, argv, envp),
         Err(e) => e,
@@ -156,14 +159,20 @@ pub fn exit_now(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
-/// Sets the disposition of every catchable signal back to the default.
+/// Sets the disposition of every catchable signal back to the default, through the raw
+/// syscall: glibc's wrappers refuse the two real-time signals it keeps for itself (32 and 33),
+/// which a program must not find ignored either.
 pub fn reset_signal_dispositions() {
-    for sig in 1..libc::SIGRTMAX() {
+    const NSIG: i32 = 64;
+    for sig in 1..=NSIG {
         if sig == libc::SIGKILL || sig == libc::SIGSTOP {
             continue;
         }
-        // SAFETY: SIG_DFL is always a valid disposition; failures (invalid numbers) are harmless.
-        unsafe { libc::signal(sig, libc::SIG_DFL) };
+        // The kernel's struct sigaction: handler, flags, restorer, mask.
+        let act: [u64; 4] = [libc::SIG_DFL as u64, 0, 0, 0];
+        // SAFETY: act is a valid kernel sigaction for the call, the old action pointer is null,
+        // and the mask size is the kernel's (8 bytes); failures (invalid numbers) are harmless.
+        unsafe { libc::syscall(libc::SYS_rt_sigaction, sig, act.as_ptr(), std::ptr::null_mut::<u64>(), 8usize) };
     }
 }
 

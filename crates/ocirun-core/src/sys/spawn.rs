@@ -4,7 +4,7 @@
 //! async-signal-safe steps in the child before execve, so no Rust code (and nothing of the
 //! calling Node process) runs between fork and exec.
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 use super::{check_int, Errno, SysResult};
@@ -71,23 +71,50 @@ pub fn spawn_fd(
     let exe_target = highest_target + 1;
     let mut fd_map: Vec<(BorrowedFd<'_>, RawFd)> = fd_map.to_vec();
     fd_map.push((exe, exe_target));
+    let path = CString::new(format!("/proc/self/fd/{exe_target}")).map_err(|_| Errno::EINVAL)?;
+    spawn(&path, argv, envp, &fd_map, false)
+}
 
+/// Spawns the program at `path` (absolute: no PATH search) with exactly `argv` and `envp`, in a
+/// process group of its own (so that the group can be killed), with the descriptors of
+/// `fd_map` and no others. An exec failure (ENOENT, EACCES, ENOEXEC) is the returned error.
+pub fn spawn_program(
+    path: &CStr,
+    argv: &[CString],
+    envp: &[CString],
+    fd_map: &[(BorrowedFd<'_>, RawFd)],
+) -> SysResult<i32> {
+    spawn(path, argv, envp, fd_map, true)
+}
+
+fn spawn(
+    path: &CStr,
+    argv: &[CString],
+    envp: &[CString],
+    fd_map: &[(BorrowedFd<'_>, RawFd)],
+    own_group: bool,
+) -> SysResult<i32> {
+    let highest_target = fd_map.iter().map(|(_, t)| *t).max().unwrap_or(2).max(2);
     // Stage every source above all targets first, so that one dup2 cannot clobber the source of
     // another.
     let mut staged: Vec<(OwnedFd, RawFd)> = Vec::with_capacity(fd_map.len());
-    for (src, target) in &fd_map {
+    for (src, target) in fd_map {
         // SAFETY: F_DUPFD_CLOEXEC returns a new descriptor that we own.
         let fd = check_int(unsafe { libc::fcntl(src.as_raw_fd(), libc::F_DUPFD_CLOEXEC, STAGING_FLOOR) })?;
         // SAFETY: fd was just returned to us.
         staged.push((unsafe { OwnedFd::from_raw_fd(fd) }, *target));
     }
     let mut a = Attrs::new()?;
+    let mut flags = libc::POSIX_SPAWN_SETSIGDEF | libc::POSIX_SPAWN_SETSIGMASK;
+    if own_group {
+        flags |= libc::POSIX_SPAWN_SETPGROUP;
+    }
     // SAFETY: all pointers refer to live, initialised structures or C strings.
     unsafe {
         for (fd, target) in &staged {
             rc(libc::posix_spawn_file_actions_adddup2(&mut a.actions, fd.as_raw_fd(), *target))?;
         }
-        rc(libc::posix_spawn_file_actions_addclosefrom_np(&mut a.actions, exe_target + 1))?;
+        rc(libc::posix_spawn_file_actions_addclosefrom_np(&mut a.actions, highest_target + 1))?;
 
         let mut all: libc::sigset_t = std::mem::zeroed();
         libc::sigfillset(&mut all);
@@ -95,13 +122,11 @@ pub fn spawn_fd(
         libc::sigemptyset(&mut none);
         rc(libc::posix_spawnattr_setsigdefault(&mut a.attr, &all))?;
         rc(libc::posix_spawnattr_setsigmask(&mut a.attr, &none))?;
-        rc(libc::posix_spawnattr_setflags(
-            &mut a.attr,
-            (libc::POSIX_SPAWN_SETSIGDEF | libc::POSIX_SPAWN_SETSIGMASK) as libc::c_short,
-        ))?;
+        // Process group 0: the child's own pid.
+        rc(libc::posix_spawnattr_setpgroup(&mut a.attr, 0))?;
+        rc(libc::posix_spawnattr_setflags(&mut a.attr, flags as libc::c_short))?;
     }
 
-    let path = CString::new(format!("/proc/self/fd/{exe_target}")).map_err(|_| Errno::EINVAL)?;
     let mut args: Vec<*mut libc::c_char> = argv.iter().map(|s| s.as_ptr() as *mut libc::c_char).collect();
     args.push(std::ptr::null_mut());
     let mut env: Vec<*mut libc::c_char> = envp.iter().map(|s| s.as_ptr() as *mut libc::c_char).collect();
