@@ -262,6 +262,7 @@ export class Container {
         ...(opts.preserveFds?.length ? { preserveFds: opts.preserveFds } : {}),
         ...(opts.consoleSocket !== undefined ? { consoleSocket: opts.consoleSocket } : {}),
         noNewKeyring: !!opts.noNewKeyring,
+        paused: status === 'paused',
       });
       if (res.failure) {
         stdio.discard();

@@ -84,12 +84,6 @@ export interface CheckResult {
  */
 export declare function checkSettings(config: Buffer): CheckResult
 
-/**
- * Whether descriptor `fd` is open and was inherited across this process's exec (not
- * close-on-exec): what `--preserve-fds` may pass, where a close-on-exec one is the runtime's own.
- */
-export declare function descriptorInherited(fd: number): boolean
-
 export interface ExecOptions {
   id: string
   bundle: string
@@ -109,6 +103,8 @@ export interface ExecOptions {
   preserveFds?: Array<number>
   consoleSocket?: string
   noNewKeyring?: boolean
+  /** The container is paused (`--ignore-paused`): the process runs once it is resumed. */
+  paused?: boolean
 }
 
 /**

@@ -31,6 +31,8 @@ pub struct ExecOptions {
     pub preserve_fds: Option<Vec<i32>>,
     pub console_socket: Option<String>,
     pub no_new_keyring: Option<bool>,
+    /// The container is paused (`--ignore-paused`): the process runs once it is resumed.
+    pub paused: Option<bool>,
 }
 
 #[napi(object, object_from_js = false)]
@@ -74,6 +76,7 @@ fn run(config: &[u8], process: &[u8], mut options: ExecOptions) -> ExecResult {
             preserve: borrowed(options.preserve_fds.as_deref().unwrap_or(&[]))?,
             console_socket: options.console_socket.clone().map(Into::into),
             no_new_keyring: options.no_new_keyring.unwrap_or(false),
+            paused: options.paused.unwrap_or(false),
         };
         exec::exec(INIT_EXECUTABLE, req)
     });

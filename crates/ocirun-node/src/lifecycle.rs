@@ -58,13 +58,6 @@ pub fn process_stat(pid: i32) -> Option<ProcessStat> {
     procfs::stat(pid).map(|s| ProcessStat { comm: s.comm, state: s.state.to_string(), start_time: s.start_time as i64 })
 }
 
-/// Whether descriptor `fd` is open and was inherited across this process's exec (not
-/// close-on-exec): what `--preserve-fds` may pass, where a close-on-exec one is the runtime's own.
-#[napi]
-pub fn descriptor_inherited(fd: i32) -> bool {
-    ocirun_core::sys::fs::is_inherited(fd)
-}
-
 #[napi(object)]
 pub struct Pipe {
     pub read: i32,

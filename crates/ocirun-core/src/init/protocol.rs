@@ -96,6 +96,10 @@ pub struct ExecOptions {
     /// The cgroups to join before joining the namespaces.
     #[serde(default)]
     pub cgroups: Option<CgroupPaths>,
+    /// The container is paused (`--ignore-paused`): the launcher places the process in its
+    /// frozen cgroups once it is ready, and it execs on Proceed, when the container is thawed.
+    #[serde(default)]
+    pub placed_when_ready: bool,
     #[serde(default)]
     pub no_new_keyring: bool,
     #[serde(default)]

@@ -9,7 +9,7 @@ use super::channel::Channel;
 use super::process_setup::{
     apply_scheduling, become_user, exec_failure, failed, load_seccomp, seccomp_placement, setup_terminal, Console,
 };
-use super::protocol::{ExecOptions, Failure, FromInit, Step};
+use super::protocol::{ExecOptions, Failure, FromInit, Step, ToInit};
 use super::protocol_failure;
 use super::stage_host::{join_cgroups, receive_seccomp};
 use crate::process::procfs::Procfs;
@@ -36,7 +36,9 @@ pub fn run(ch: &mut Channel, options: ExecOptions, control_fd: i32) -> Result<()
             .map_err(|errno| failed(ProcessError::OomScoreAdj { value: adj, errno }))?;
     }
     affinity::apply_initial(process.exec_cpu_affinity.as_ref()).map_err(failed)?;
-    join_cgroups(options.cgroups.as_ref())?;
+    if !options.placed_when_ready {
+        join_cgroups(options.cgroups.as_ref())?;
+    }
     join_namespaces(&options)?;
     match ns::clone_sibling(0).map_err(|errno| namespace_failure("fork into the container's PID namespace", errno))? {
         ns::Forked::Parent(pid) => {
@@ -46,8 +48,8 @@ pub fn run(ch: &mut Channel, options: ExecOptions, control_fd: i32) -> Result<()
         ns::Forked::Child => {
             let failure = match setup(ch, &process, &options, filter.as_ref()) {
                 Err(f) => f,
-                Ok(plan) => match ch.send(&FromInit::Ready) {
-                    Err(e) => protocol_failure(e),
+                Ok(plan) => match ready(ch, &options) {
+                    Err(f) => f,
                     Ok(()) => exec::exec_reporting(&plan, 3 + options.preserve_fds, control_fd, |errno| {
                         let _ = ch.send(&FromInit::Failed(exec_failure(&plan.path, errno)));
                     }),
@@ -57,6 +59,19 @@ pub fn run(ch: &mut Channel, options: ExecOptions, control_fd: i32) -> Result<()
             sysproc::exit_now(1);
         }
     }
+}
+
+/// Reports Ready; in a paused container, also waits until the launcher has placed this process
+/// in its (frozen) cgroups and the container was thawed.
+fn ready(ch: &mut Channel, options: &ExecOptions) -> Result<(), Failure> {
+    ch.send(&FromInit::Ready).map_err(protocol_failure)?;
+    if options.placed_when_ready {
+        match ch.recv::<ToInit>().map_err(protocol_failure)? {
+            ToInit::Proceed => {}
+            other => return Err(protocol_failure(format!("expected proceed, got {other:?}"))),
+        }
+    }
+    Ok(())
 }
 
 fn namespace_failure(detail: &str, errno: Errno) -> Failure {

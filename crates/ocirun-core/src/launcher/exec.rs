@@ -33,6 +33,9 @@ pub struct ExecRequest<'a> {
     pub preserve: Vec<BorrowedFd<'a>>,
     pub console_socket: Option<PathBuf>,
     pub no_new_keyring: bool,
+    /// The container is paused (`--ignore-paused`): the process joins its frozen cgroups once
+    /// set up, and runs when the container is resumed.
+    pub paused: bool,
 }
 
 /// The process, executed.
@@ -63,6 +66,7 @@ pub fn exec(init: &'static [u8], req: ExecRequest<'_>) -> Result<Executed, Launc
         pidfd: fds.extra_number(0),
         root_fd: fds.extra_number(1),
         cgroups: req.cgroups.clone(),
+        placed_when_ready: req.paused,
         no_new_keyring: req.no_new_keyring,
         seccomp: seccomp.as_ref().map(|p| SeccompLoad { flags: p.flags }),
         preserve_fds: req.preserve.len() as u32,
@@ -78,8 +82,10 @@ pub fn exec(init: &'static [u8], req: ExecRequest<'_>) -> Result<Executed, Launc
     let listener = Listener::of(&spec, &req.id, &req.bundle);
     let handlers =
         Handlers { listener: listener.as_ref(), console_socket: req.console_socket.as_deref(), runtime_hooks: None };
-    let setup = conversation::until_ready(&mut channel, pid, pidfd.as_fd(), &handlers)
-        .and_then(|ready| until_executed(&mut channel).map(|()| ready));
+    let setup = conversation::until_ready(&mut channel, pid, pidfd.as_fd(), &handlers).and_then(|ready| {
+        if req.paused { place_frozen(&mut channel, pid, req.cgroups.as_ref()) } else { until_executed(&mut channel) }
+            .map(|()| ready)
+    });
     match setup {
         Ok(ready) => Ok(Executed { pid, pidfd, console: ready.console, warnings: ready.warnings }),
         Err(e) => {
@@ -110,6 +116,16 @@ fn open_init(pid: i32, start_time: u64) -> Result<(OwnedFd, OwnedFd), LaunchErro
         Err(Errno::ESRCH) => Err(gone()),
         Err(errno) => Err(LaunchError::Signal { pid, errno }),
     }
+}
+
+/// Puts the ready process in the paused container's cgroups, where it freezes, and lets it go on
+/// to its exec, which happens when the container is resumed: nobody waits for that.
+fn place_frozen(channel: &mut Channel, pid: i32, paths: Option<&CgroupPaths>) -> Result<(), LaunchError> {
+    if let Some(paths) = paths {
+        crate::cgroups::open(paths).apply(pid)?;
+    }
+    channel.send(&ToInit::Proceed)?;
+    Ok(())
 }
 
 /// After Ready, the end of the stream means the execve succeeded (the socket was close-on-exec);

@@ -252,13 +252,6 @@ pub fn inherited(fd: RawFd) -> Option<BorrowedFd<'static>> {
     (flags >= 0).then(|| unsafe { BorrowedFd::borrow_raw(fd) })
 }
 
-/// Whether `fd` is open without close-on-exec.
-pub fn is_inherited(fd: RawFd) -> bool {
-    // SAFETY: F_GETFD only reads the descriptor's flags.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
-    flags >= 0 && flags & libc::FD_CLOEXEC == 0
-}
-
 /// A pipe, both ends close-on-exec: (read end, write end).
 pub fn pipe() -> SysResult<(OwnedFd, OwnedFd)> {
     let mut fds = [0 as RawFd; 2];
