@@ -141,7 +141,7 @@ export class Factory {
       // leaves a state delete --force can clean up (an init left without its creator dies
       // at its next message to it).
       store.writeConfig(id, bundle.raw);
-      store.write(record, { syncDir: false });
+      store.write(record);
       const fifoFailure = native().makeExecFifo(dir);
       if (fifoFailure) throw toError(fifoFailure, 'create exec.fifo');
       // The init starts on a worker thread while this one keeps the config.
@@ -171,8 +171,7 @@ export class Factory {
       // The init sets the container up while this thread records its pid.
       const proceeding = this.#ctx.ops.proceed(init);
       try {
-        // The "created" write below syncs the directory.
-        store.write(record, { syncDir: false });
+        store.write(record);
       } finally {
         await proceeding.catch(() => undefined);
       }

@@ -1,10 +1,9 @@
-// The containers' state on disk: ROOT/ID/state.json (written atomically: temp file, fsync,
-// rename, fsync of the directory), the config it was created from, and exec.fifo. Callers
+// The containers' state on disk: ROOT/ID/state.json (written atomically: temp file, then
+// rename), the config it was created from, and exec.fifo. Callers
 // hold the container's lock around read-modify-write.
 import {
   closeSync,
   existsSync,
-  fsyncSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -63,27 +62,21 @@ export const CONFIG_FILE = 'config.json';
 export const FIFO_FILE = 'exec.fifo';
 
 /**
- * Writes a file so that readers see the old or the new content, never a mix, even after a
- * crash: temp file, fsync, rename, then fsync of the directory. `syncDir: false` leaves the
- * directory to a later write's fsync in the same directory.
+ * Writes a file so that readers see the old or the new content, never a mix, whenever ocirun
+ * itself dies: a temp file, renamed over the old one. Not fsync'd: what the state describes
+ * (processes, cgroups, mounts) does not outlive the machine, so a state that survived a power
+ * loss would describe nothing; and the runtime's state directory is a tmpfs (/run) where
+ * fsync does nothing anyway. runc and crun write theirs the same way.
  */
-export function writeFileAtomic(path: string, data: string | Buffer, opts: { mode?: number; syncDir?: boolean } = {}): void {
+export function writeFileAtomic(path: string, data: string | Buffer, opts: { mode?: number } = {}): void {
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w', opts.mode ?? 0o600);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, path);
-  if (opts.syncDir === false) return;
-  const dir = openSync(join(path, '..'), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
 }
 
 export class StateStore {
@@ -112,15 +105,14 @@ export class StateStore {
     return dir;
   }
 
-  /** Writes state.json atomically. `syncDir: false` when a later write will sync the directory. */
-  write(record: ContainerRecord, opts: { syncDir?: boolean } = {}): void {
-    writeFileAtomic(join(this.dir(record.id), STATE_FILE), JSON.stringify(record), opts);
+  /** Writes state.json atomically. */
+  write(record: ContainerRecord): void {
+    writeFileAtomic(join(this.dir(record.id), STATE_FILE), JSON.stringify(record));
   }
 
-  /** The config the container was created from (later changes to the bundle do not count).
-   * Its directory entry is made durable by the state.json write that follows. */
+  /** The config the container was created from (later changes to the bundle do not count). */
   writeConfig(id: string, raw: Buffer): void {
-    writeFileAtomic(join(this.dir(id), CONFIG_FILE), raw, { syncDir: false });
+    writeFileAtomic(join(this.dir(id), CONFIG_FILE), raw);
   }
 
   read(id: string): ContainerRecord {
