@@ -50,6 +50,8 @@ export interface RuntimeContext {
   ops: BlockingOps;
   /** The environment of hooks without an env of their own. */
   hookEnv: string[];
+  /** Fork inits from the process's zygote (many containers per process) rather than spawn them. */
+  zygote: boolean;
 }
 
 /** The exec'd process must pass what a container's process passes: the schema, and the checks. */
@@ -263,6 +265,7 @@ export class Container {
         ...(opts.consoleSocket !== undefined ? { consoleSocket: opts.consoleSocket } : {}),
         noNewKeyring: !!opts.noNewKeyring,
         paused: status === 'paused',
+        zygote: this.#ctx.zygote,
       });
       if (res.failure) {
         stdio.discard();

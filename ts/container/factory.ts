@@ -32,6 +32,13 @@ export interface FactoryOptions {
    * them its own, and so does the CLI; the default is none.
    */
   hookEnv?: string[];
+  /**
+   * Fork each container's init from a zygote this process keeps (one small idle process,
+   * spawned from the sealed init executable on first use), rather than spawn it afresh: about
+   * half a millisecond less per container. The default except with blocking calls inline
+   * (the CLI, which makes one container per process).
+   */
+  zygote?: boolean;
 }
 
 export interface CreateOptions {
@@ -88,6 +95,7 @@ export class Factory {
       log: opts.logger ?? silentLogger,
       ops: blockingOps(opts.blockingCalls ?? 'thread-pool'),
       hookEnv: opts.hookEnv ?? [],
+      zygote: opts.zygote ?? opts.blockingCalls !== 'inline',
     };
   }
 
@@ -158,6 +166,7 @@ export class Factory {
         ...(opts.consoleSocket !== undefined ? { consoleSocket: opts.consoleSocket } : {}),
         ...(opts.extraEnv?.length ? { extraEnv: opts.extraEnv } : {}),
         hookEnv: this.#ctx.hookEnv,
+        zygote: this.#ctx.zygote,
       });
       const spawned = await spawning;
       handle = spawned.handle ?? undefined;

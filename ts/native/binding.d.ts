@@ -105,6 +105,8 @@ export interface ExecOptions {
   noNewKeyring?: boolean
   /** The container is paused (`--ignore-paused`): the process runs once it is resumed. */
   paused?: boolean
+  /** Fork the init from this process's zygote rather than spawn it (a long-lived caller). */
+  zygote?: boolean
 }
 
 /**
@@ -203,6 +205,8 @@ export interface LaunchOptions {
   extraEnv?: Array<string>
   /** The environment of prestart and createRuntime hooks that have no env of their own. */
   hookEnv?: Array<string>
+  /** Fork the init from this process's zygote rather than spawn it (a long-lived caller). */
+  zygote?: boolean
 }
 
 /** Waits for the lock on a directory. */

@@ -9,7 +9,7 @@ use ocirun_core::launcher::exec::{self, ExecRequest, Executed};
 use ocirun_core::launcher::{procfs, LaunchError};
 
 use crate::failure::{failure, NativeFailure};
-use crate::launch::{borrowed, with_stdio};
+use crate::launch::{borrowed, start_with, with_stdio};
 use crate::task::{blocking, Blocking};
 use crate::INIT_EXECUTABLE;
 
@@ -33,6 +33,8 @@ pub struct ExecOptions {
     pub no_new_keyring: Option<bool>,
     /// The container is paused (`--ignore-paused`): the process runs once it is resumed.
     pub paused: Option<bool>,
+    /// Fork the init from this process's zygote rather than spawn it (a long-lived caller).
+    pub zygote: Option<bool>,
 }
 
 #[napi(object, object_from_js = false)]
@@ -77,6 +79,7 @@ fn run(config: &[u8], process: &[u8], mut options: ExecOptions) -> ExecResult {
             console_socket: options.console_socket.clone().map(Into::into),
             no_new_keyring: options.no_new_keyring.unwrap_or(false),
             paused: options.paused.unwrap_or(false),
+            start_with: start_with(options.zygote),
         };
         exec::exec(INIT_EXECUTABLE, req)
     });

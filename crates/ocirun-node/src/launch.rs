@@ -7,7 +7,7 @@ use napi::bindgen_prelude::{AsyncTask, Buffer};
 use napi_derive::napi;
 use ocirun_core::cgroups::{self, CgroupPaths};
 use ocirun_core::init::protocol::InitOptions;
-use ocirun_core::launcher::{preflight, procfs, Launch, LaunchError, LaunchRequest};
+use ocirun_core::launcher::{preflight, procfs, Launch, LaunchError, LaunchRequest, StartWith};
 use ocirun_core::spec::Spec;
 use ocirun_core::sys::fs as sysfs;
 
@@ -42,6 +42,8 @@ pub struct LaunchOptions {
     pub extra_env: Option<Vec<String>>,
     /// The environment of prestart and createRuntime hooks that have no env of their own.
     pub hook_env: Option<Vec<String>>,
+    /// Fork the init from this process's zygote rather than spawn it (a long-lived caller).
+    pub zygote: Option<bool>,
 }
 
 /// The container's init between spawn and ready.
@@ -120,6 +122,14 @@ fn spawn(config: &[u8], mut options: LaunchOptions) -> SpawnResult {
     }
 }
 
+pub(crate) fn start_with(zygote: Option<bool>) -> StartWith {
+    if zygote.unwrap_or(false) {
+        StartWith::Zygote
+    } else {
+        StartWith::Spawn
+    }
+}
+
 /// Runs `f` with the caller's three stdio descriptors borrowed, or None for this process's own.
 pub(crate) fn with_stdio<R>(
     stdio: Option<&[i32]>,
@@ -174,6 +184,7 @@ fn launch(
         console_socket: options.console_socket.map(Into::into),
         cgroups: cgroups::open(&paths),
         hook_env: options.hook_env.unwrap_or_default(),
+        start_with: start_with(options.zygote),
     };
     Launch::spawn(INIT_EXECUTABLE, request)
 }

@@ -11,6 +11,7 @@ pub mod protocol;
 mod stage_container;
 mod stage_exec;
 mod stage_host;
+mod zygote;
 
 use std::os::fd::{FromRawFd, RawFd};
 use std::os::unix::net::UnixStream;
@@ -21,12 +22,26 @@ use protocol::{Failure, FromInit, Step, ToInit};
 use crate::sys::{fs as sysfs, process};
 
 /// Entry point of the init executable. argv[1] is the number of the control socket's
-/// descriptor; the sealed executable sits right above it and is closed here.
+/// descriptor (the sealed executable sits right above it and is closed here), or "zygote"
+/// followed by that number for the zygote a long-lived runtime forks its inits from.
 pub fn run(args: &[String]) -> i32 {
-    let Some(fd) = args.get(1).and_then(|a| a.parse::<RawFd>().ok()).filter(|fd| *fd > 2) else {
+    let (zygote, fd_arg) = match args.get(1).map(String::as_str) {
+        Some("zygote") => (true, args.get(2)),
+        _ => (false, args.get(1)),
+    };
+    let Some(fd) = fd_arg.and_then(|a| a.parse::<RawFd>().ok()).filter(|fd| *fd > 2) else {
         eprintln!("ocirun-init: this program is started by ocirun, not by hand");
         return 2;
     };
+    if zygote {
+        return zygote::serve(fd);
+    }
+    stage0(fd)
+}
+
+/// Stage 0 with its control socket at `fd`: receives its first message and runs the bootstrap
+/// of a container or an exec.
+fn stage0(fd: RawFd) -> i32 {
     // Whatever sits above the control socket (the executable's memfd) closes at the exec; the
     // socket itself must not reach the container either.
     if sysfs::cloexec_from(fd as u32).is_err() {

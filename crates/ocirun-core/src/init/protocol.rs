@@ -162,6 +162,28 @@ pub enum FromInit {
     Failed(Failure),
 }
 
+/// Requests to the zygote, which forks a fresh stage 0 for each container or exec (a library
+/// process makes many; a fork of the small zygote is far cheaper than an exec).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum ToZygote {
+    /// One descriptor for the new stage 0, carried by this frame, to sit at `target` there.
+    Fd { target: i32 },
+    /// Fork a stage 0 with the descriptors sent since the last Fork; its control socket is
+    /// the one at `control`.
+    Fork { control: i32 },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum FromZygote {
+    /// The new stage 0, a child of the zygote's parent (CLONE_PARENT): the runtime reaps it.
+    Forked {
+        pid: i32,
+    },
+    Failed(Failure),
+}
+
 /// Why the init failed: the step, the errno if a syscall failed, and what it was working on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -40,12 +40,20 @@ pub fn run(ch: &mut Channel, options: ExecOptions, control_fd: i32) -> Result<()
         join_cgroups(options.cgroups.as_ref())?;
     }
     join_namespaces(&options)?;
+    // The child reports on the same socket as this stage: it must not speak before the pid is
+    // told, so it waits for this stage's end of the pipe to close (when it exits).
+    let (told_r, told_w) = sysfs::pipe().map_err(|errno| namespace_failure("make a pipe", errno))?;
     match ns::clone_sibling(0).map_err(|errno| namespace_failure("fork into the container's PID namespace", errno))? {
         ns::Forked::Parent(pid) => {
             let sent = ch.send(&FromInit::InitPid { pid });
+            drop(told_w);
             sysproc::exit_now(if sent.is_ok() { 0 } else { 1 });
         }
         ns::Forked::Child => {
+            drop(told_w);
+            let mut byte = [0u8; 1];
+            let _ = sysfs::read(std::os::fd::AsFd::as_fd(&told_r), &mut byte);
+            drop(told_r);
             let failure = match setup(ch, &process, &options, filter.as_ref()) {
                 Err(f) => f,
                 Ok(plan) => match ready(ch, &options) {

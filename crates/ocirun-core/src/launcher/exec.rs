@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::conversation::{self, Handlers};
 use super::seccomp_listener::Listener;
-use super::spawn_init::{self, InitFds};
+use super::spawn_init::{self, InitFds, StartWith};
 use super::{signal, LaunchError};
 use crate::cgroups::{CgroupError, CgroupPaths};
 use crate::init::channel::{Channel, ChannelError};
@@ -36,6 +36,7 @@ pub struct ExecRequest<'a> {
     /// The container is paused (`--ignore-paused`): the process joins its frozen cgroups once
     /// set up, and runs when the container is resumed.
     pub paused: bool,
+    pub start_with: StartWith,
 }
 
 /// The process, executed.
@@ -73,7 +74,7 @@ pub fn exec(init: &'static [u8], req: ExecRequest<'_>) -> Result<Executed, Launc
         personality: spec.linux().personality.clone(),
         memory_policy: spec.linux().memory_policy.clone(),
     };
-    let (mut channel, stage0) = spawn_init::spawn(init, &fds)?;
+    let (mut channel, stage0) = spawn_init::spawn(init, &fds, req.start_with)?;
     let sent = channel
         .send(&ToInit::Exec { options: Box::new(options) })
         .and_then(|_| channel.send_bytes(req.process))

@@ -19,7 +19,9 @@ pub mod signal;
 mod spawn;
 mod spawn_init;
 pub mod tty_relay;
+mod zygote;
 
 pub use conversation::Ready;
 pub use error::LaunchError;
 pub use spawn::{Launch, LaunchRequest};
+pub use spawn_init::StartWith;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::conversation::{self, Handlers, Ready};
 use super::hooks::RuntimeHooks;
 use super::seccomp_listener::Listener;
-use super::spawn_init::{self, InitFds};
+use super::spawn_init::{self, InitFds, StartWith};
 use super::{cgroup_setup, LaunchError};
 use crate::cgroups::{self, CgroupPaths, Manager};
 use crate::init::channel::Channel;
@@ -29,6 +29,7 @@ pub struct LaunchRequest<'a> {
     pub console_socket: Option<PathBuf>,
     /// The environment of prestart and createRuntime hooks without an env of their own.
     pub hook_env: Vec<String>,
+    pub start_with: StartWith,
 }
 
 /// A container init on its way to Ready.
@@ -113,7 +114,7 @@ impl Launch {
         req.options.cgroup_fd = cgroup_dir.as_ref().map(|_| fds.extra_number(0));
         req.options.seccomp = seccomp.map(|p| SeccompLoad { flags: p.flags });
         req.options.preserve_fds = req.preserve.len() as u32;
-        let (mut channel, stage0) = spawn_init::spawn(init, &fds)?;
+        let (mut channel, stage0) = spawn_init::spawn(init, &fds, req.start_with)?;
         let sent = channel
             .send(&ToInit::Bootstrap { options: Box::new(req.options) })
             .and_then(|_| channel.send_bytes(req.config))

@@ -33,24 +33,51 @@ impl InitFds<'_> {
     pub fn extra_number(&self, i: usize) -> i32 {
         self.control_number() + 1 + i as i32
     }
+
+    /// Every descriptor with the number it gets in the init, `control` the init's end of its
+    /// control socket. Stdio is always mapped explicitly: Node marks its own 0-2 close-on-exec.
+    pub fn layout<'a>(&'a self, control: BorrowedFd<'a>) -> Vec<(BorrowedFd<'a>, i32)> {
+        let mut fd_map: Vec<(BorrowedFd<'a>, i32)> = match &self.stdio {
+            Some(stdio) => stdio.iter().enumerate().map(|(i, fd)| (*fd, i as i32)).collect(),
+            None => sysfs::open_stdio(),
+        };
+        fd_map.extend(self.preserve.iter().enumerate().map(|(i, fd)| (*fd, 3 + i as i32)));
+        fd_map.push((control, self.control_number()));
+        fd_map.extend(self.extra.iter().enumerate().map(|(i, fd)| (*fd, self.extra_number(i))));
+        fd_map
+    }
 }
 
-/// Spawns stage 0 and returns the launcher's end of its control socket and its pid.
-pub(super) fn spawn(init: &'static [u8], fds: &InitFds<'_>) -> Result<(Channel, i32), LaunchError> {
+/// How stage 0 comes to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StartWith {
+    /// posix_spawn of the sealed executable: what a process that makes one container needs.
+    #[default]
+    Spawn,
+    /// A fork of this process's zygote (launcher/zygote.rs): cheaper for a process that makes
+    /// many, such as a library user's.
+    Zygote,
+}
+
+/// Starts stage 0 and returns the launcher's end of its control socket and its pid.
+pub(super) fn spawn(init: &'static [u8], fds: &InitFds<'_>, with: StartWith) -> Result<(Channel, i32), LaunchError> {
+    match with {
+        StartWith::Spawn => spawn_exec(init, fds, false),
+        StartWith::Zygote => super::zygote::fork(init, fds),
+    }
+}
+
+/// posix_spawn of the sealed executable with `fds`; `zygote` makes it the zygote.
+pub(super) fn spawn_exec(init: &'static [u8], fds: &InitFds<'_>, zygote: bool) -> Result<(Channel, i32), LaunchError> {
     let exe = init_binary::sealed(init)?;
     let (ours, theirs) = UnixStream::pair().map_err(|e| LaunchError::Spawn(io_errno(&e)))?;
-    // Stdio is always mapped explicitly: Node marks its own 0-2 close-on-exec.
-    let mut fd_map: Vec<(BorrowedFd<'_>, i32)> = match &fds.stdio {
-        Some(stdio) => stdio.iter().enumerate().map(|(i, fd)| (*fd, i as i32)).collect(),
-        None => sysfs::open_stdio(),
-    };
-    fd_map.extend(fds.preserve.iter().enumerate().map(|(i, fd)| (*fd, 3 + i as i32)));
-    fd_map.push((theirs.as_fd(), fds.control_number()));
-    fd_map.extend(fds.extra.iter().enumerate().map(|(i, fd)| (*fd, fds.extra_number(i))));
-    let argv = [
-        c"ocirun-init".to_owned(),
-        CString::new(fds.control_number().to_string()).map_err(|_| LaunchError::Spawn(Errno::EINVAL))?,
-    ];
+    let fd_map = fds.layout(theirs.as_fd());
+    let control = CString::new(fds.control_number().to_string()).map_err(|_| LaunchError::Spawn(Errno::EINVAL))?;
+    let mut argv = vec![c"ocirun-init".to_owned()];
+    if zygote {
+        argv.push(c"zygote".to_owned());
+    }
+    argv.push(control);
     let stage0 = spawn::spawn_fd(exe, &argv, &[], &fd_map).map_err(LaunchError::Spawn)?;
     drop(theirs);
     Ok((Channel::new(ours), stage0))

@@ -252,6 +252,34 @@ pub fn inherited(fd: RawFd) -> Option<BorrowedFd<'static>> {
     (flags >= 0).then(|| unsafe { BorrowedFd::borrow_raw(fd) })
 }
 
+/// Closes every descriptor from `first` up.
+pub fn close_from(first: u32) -> SysResult<()> {
+    // SAFETY: close_range only closes descriptors; the caller owns no object for them any more.
+    check(unsafe { libc::syscall(libc::SYS_close_range, first, u32::MAX, 0) }).map(drop)
+}
+
+/// Puts each descriptor at its target number (open across exec) and closes every descriptor
+/// above the highest target: with targets 0..N, the table afterwards is exactly `fds`. Sources are first moved above every target, so that one placement cannot clobber the
+/// source of another.
+pub fn place_descriptors(fds: Vec<(OwnedFd, RawFd)>) -> SysResult<()> {
+    let floor = fds.iter().map(|(_, t)| *t).max().unwrap_or(2).max(2) + 1;
+    let mut staged = Vec::with_capacity(fds.len());
+    for (fd, target) in fds {
+        // SAFETY: F_DUPFD_CLOEXEC returns a new descriptor that we own.
+        let high = check_int(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, floor + 64) })?;
+        // SAFETY: high was just returned to us.
+        staged.push((unsafe { OwnedFd::from_raw_fd(high) }, target));
+    }
+    for (fd, target) in &staged {
+        // SAFETY: dup3 replaces `target` atomically with a copy of a descriptor we own.
+        check_int(unsafe { libc::dup3(fd.as_raw_fd(), *target, 0) })?;
+    }
+    drop(staged);
+    // SAFETY: close_range only closes descriptors; nothing above the targets is used again
+    // (the caller's OwnedFds were dropped or consumed above).
+    check(unsafe { libc::syscall(libc::SYS_close_range, floor as u32, u32::MAX, 0) }).map(drop)
+}
+
 /// A pipe, both ends close-on-exec: (read end, write end).
 pub fn pipe() -> SysResult<(OwnedFd, OwnedFd)> {
     let mut fds = [0 as RawFd; 2];
