@@ -66,6 +66,8 @@ test.serial('--preserve-fds naming descriptors the caller did not pass is refuse
 test.serial('create passes the descriptors on to the process that start runs', (t) => {
   f.bundle.write((s) => (s.process!.args = ['cat', '/proc/self/fd/3']));
   const id = uniqueId('fds');
+  // Before create, so that a create that fails or hangs leaves nothing either.
+  t.teardown(() => f.rt.run(['delete', '--force', id]));
   const out = join(f.bundle.dir, 'out');
   const fd = openSync(file('kept', 'kept across start\n'), 'r');
   const outFd = openSync(out, 'w');
@@ -81,7 +83,6 @@ test.serial('create passes the descriptors on to the process that start runs', (
     closeSync(outFd);
     closeSync(errFd);
   }
-  t.teardown(() => f.rt.run(['delete', '--force', id]));
   t.is(f.rt.run(['start', id]).code, 0);
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline && readFileSync(out, 'utf8') === '') spawnSync('sleep', ['0.05']);
