@@ -30,7 +30,7 @@ export class Runtime {
    * Runs the CLI and waits for it. Its stdout and stderr are files, not pipes: a created
    * container keeps the stdio it was given, and a pipe would stay open as long as it lives.
    */
-  run(args: string[], opts: { timeout?: number; input?: string } = {}): CliResult {
+  run(args: string[], opts: { timeout?: number; input?: string; env?: Record<string, string> } = {}): CliResult {
     const dir = mkdtempSync(join(tmpdir(), 'ocirun-out-'));
     const out = openSync(join(dir, 'stdout'), 'w+');
     const err = openSync(join(dir, 'stderr'), 'w+');
@@ -41,7 +41,7 @@ export class Runtime {
     }
     try {
       const r = spawnSync(cliPath, this.args(args), {
-        env: testEnv,
+        env: { ...testEnv, ...opts.env },
         stdio: [stdin, out, err],
         timeout: opts.timeout ?? 60_000,
       });
@@ -59,8 +59,8 @@ export class Runtime {
   }
 
   /** Starts the CLI without waiting (for `run` in the foreground). */
-  spawn(args: string[]) {
-    return spawn(cliPath, this.args(args), { env: testEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  spawn(args: string[], env: Record<string, string> = {}) {
+    return spawn(cliPath, this.args(args), { env: { ...testEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   state(id: string): Record<string, unknown> {

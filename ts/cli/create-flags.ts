@@ -25,5 +25,6 @@ export function createOptions(flags: CreateLikeFlags, detached: boolean, env: No
     ...(flags.consoleSocket !== undefined ? { consoleSocket: flags.consoleSocket } : {}),
     ...(passed.fds.length ? { preserveFds: passed.fds } : {}),
     ...(passed.env.length ? { extraEnv: passed.env } : {}),
+    ...(env.NOTIFY_SOCKET ? { notifySocket: env.NOTIFY_SOCKET } : {}),
   };
 }

@@ -16,7 +16,7 @@ export async function run(ctx: CliContext, id: string, flags: RunFlags): Promise
   const pid = container.pid;
   if (flags.pidFile && pid !== undefined) writePidFile(flags.pidFile, pid);
   try {
-    await container.start();
+    await container.start({ awaitReady: !!flags.detach });
   } catch (e) {
     container.terminal?.close();
     await container.delete({ force: true });

@@ -2,5 +2,6 @@
 import type { CliContext } from './context.ts';
 
 export async function start(ctx: CliContext, id: string): Promise<void> {
-  await (await ctx.factory.load(id)).start();
+  const notifySocket = ctx.env.NOTIFY_SOCKET;
+  await (await ctx.factory.load(id)).start(notifySocket ? { notifySocket } : {});
 }

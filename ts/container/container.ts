@@ -17,12 +17,23 @@ import { checkTerminal } from './terminal-rules.ts';
 import { ContainerProcess } from './process.ts';
 import { prepareStdio } from './stdio.ts';
 import { Terminal } from './terminal.ts';
+import { listenForReady, type ReadyRelay } from './notify.ts';
 import { configuredHooks, runPoststart, runPoststop } from './hooks.ts';
 import { parseSignal } from './signals.ts';
 import type { ContainerStats } from './stats.ts';
 import type { StdioStreams } from './stdio.ts';
 import { type ContainerRecord, FIFO_FILE, type ProcessRef, type StateStore } from './state-store.ts';
 import { deriveStatus, isAlive, type Status, transitions } from './status.ts';
+
+export interface StartOptions {
+  /** The NOTIFY_SOCKET to pass READY= on to, instead of the one given at create. */
+  notifySocket?: string;
+  /**
+   * With a notify socket: false passes READY= on in the background and without MAINPID (runc
+   * run in the foreground, where ocirun itself is the process to watch).
+   */
+  awaitReady?: boolean;
+}
 
 /** The state JSON runc prints (the spec's state plus rootfs, created and owner). */
 export interface ContainerState {
@@ -151,22 +162,38 @@ export class Container {
     return this.#toState(record, this.#status(record));
   }
 
-  /** Releases the init to run the container's program. */
-  async start(): Promise<void> {
+  /**
+   * Releases the init to run the container's program. With a notify socket (given at create,
+   * or here), returns once the container has said READY=, unless `awaitReady` is false.
+   */
+  async start(opts: StartOptions = {}): Promise<void> {
+    let ready: { relay: ReadyRelay; init: ProcessRef } | undefined;
     await this.#locked(async (record, status) => {
       transitions.start(this.id, status);
       const init = record.init;
       if (!init) throw new InvalidStateError(this.id, status, 'start', 'container has no init process');
-      const failure = await this.#ctx.ops.startContainer(this.#ctx.store.dir(this.id), init.pid, init.startTime);
-      if (failure) throw toError(failure, 'start container');
-      const poststart = await runPoststart(this.#ctx, record, configuredHooks(this.#ctx.store, this.id), init.pid);
-      if (poststart) {
-        // The spec: a failed poststart hook stops the container; delete removes it.
-        await this.#killAndWait(record, false);
-        throw toError(poststart, 'start container');
+      const dir = this.#ctx.store.dir(this.id);
+      const host = opts.notifySocket ?? record.notifySocket;
+      const relay = host ? listenForReady(dir, host, this.#ctx.ops, this.#ctx.log.child(this.id)) : undefined;
+      try {
+        const failure = await this.#ctx.ops.startContainer(dir, init.pid, init.startTime);
+        if (failure) throw toError(failure, 'start container');
+        const poststart = await runPoststart(this.#ctx, record, configuredHooks(this.#ctx.store, this.id), init.pid);
+        if (poststart) {
+          // The spec: a failed poststart hook stops the container; delete removes it.
+          await this.#killAndWait(record, false);
+          throw toError(poststart, 'start container');
+        }
+      } catch (e) {
+        relay?.close();
+        throw e;
       }
+      if (relay) ready = { relay, init };
       this.#ctx.log.child(this.id).debug('started', { pid: init.pid });
     });
+    // Outside the lock: a container may take its time to be ready, and kill or delete must
+    // not wait for it.
+    await ready?.relay.pass(ready.init, { wait: opts.awaitReady !== false });
   }
 
   /** Sends a signal to the init, or with `all` to every process of the container. */

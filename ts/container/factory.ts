@@ -66,6 +66,12 @@ export interface CreateOptions {
   /** KEY=VALUE entries added to process.env (replacing the config's of the same name). */
   extraEnv?: string[];
   /**
+   * NOTIFY_SOCKET passthrough (sd_notify), as runc: the socket (a path, or @name for an
+   * abstract one) that the container's READY= is passed on to, followed by MAINPID. The
+   * container gets a socket of ocirun's own at /run/notify/notify.sock, never this one.
+   */
+  notifySocket?: string;
+  /**
    * The caller will not stay to use a terminal's master (runc's create, or run --detach): then
    * process.terminal needs a consoleSocket, as runc requires.
    */
@@ -144,6 +150,7 @@ export class Factory {
         creator: { pid: process.pid, startTime: self?.startTime ?? 0 },
         cgroupPaths: JSON.parse(plan.paths) as CgroupPaths,
         resources: bundle.spec.linux?.resources ?? {},
+        ...(opts.notifySocket ? { notifySocket: opts.notifySocket } : {}),
       };
       // The cgroups are recorded before they exist, so that a create that dies from here on
       // leaves a state delete --force can clean up (an init left without its creator dies
@@ -167,6 +174,7 @@ export class Factory {
         ...(opts.extraEnv?.length ? { extraEnv: opts.extraEnv } : {}),
         hookEnv: this.#ctx.hookEnv,
         zygote: this.#ctx.zygote,
+        notify: !!opts.notifySocket,
       });
       const spawned = await spawning;
       handle = spawned.handle ?? undefined;

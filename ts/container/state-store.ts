@@ -55,6 +55,8 @@ export interface ContainerRecord {
   cgroupPaths?: CgroupPaths;
   /** linux.resources as they apply now: the config's, changed by updates. */
   resources?: LinuxResources;
+  /** NOTIFY_SOCKET passthrough: the socket the container's READY= is passed on to. */
+  notifySocket?: string;
 }
 
 export const STATE_FILE = 'state.json';

@@ -33,6 +33,19 @@ export declare class InitHandle {
   release(): void
 }
 
+/** The bound socket in the state directory, until its relay ends or it is closed. */
+export declare class NotifyListener {
+  /**
+   * Waits for READY= (or the init's exit) on a worker thread and passes it on to `host`;
+   * with `mainPid`, MAINPID=<pid> follows. The socket is closed when it ends.
+   */
+  relay(host: string, pid: number, startTime: number, mainPid: boolean): Promise<RelayResult>
+  /** relay, blocking the calling thread (for the CLI's start and run --detach). */
+  relaySync(host: string, pid: number, startTime: number, mainPid: boolean): RelayResult
+  /** Closes the socket without waiting (the start failed). */
+  close(): void
+}
+
 /**
  * Ends the wait or watch `token`: a pending promise resolves as "cancelled", and the
  * descriptors are closed.
@@ -207,6 +220,16 @@ export interface LaunchOptions {
   hookEnv?: Array<string>
   /** Fork the init from this process's zygote rather than spawn it (a long-lived caller). */
   zygote?: boolean
+  /**
+   * NOTIFY_SOCKET passthrough: make the state directory's notify/, mount it at /run/notify
+   * and point the container's NOTIFY_SOCKET at the socket start binds there.
+   */
+  notify?: boolean
+}
+
+export interface ListenResult {
+  listener?: NotifyListener
+  failure?: NativeFailure
 }
 
 /** Waits for the lock on a directory. */
@@ -249,6 +272,9 @@ export declare function nextOom(token: number): Promise<OomWatchEvent>
 
 /** A token for one wait (see `cancelWatch`). */
 export declare function nextWatchToken(): number
+
+/** Binds STATE_DIR/notify/notify.sock (before the container is released, so nothing it sends is lost). */
+export declare function notifyListen(stateDir: string): ListenResult
 
 export interface OomWatchEvent {
   /** "oom", "gone" (the cgroup was removed), "cancelled", or "error". */
@@ -297,6 +323,12 @@ export interface ProcessStat {
   /** The state letter of /proc/PID/stat: R, S, D, Z, T, ... */
   state: string
   startTime: number
+}
+
+export interface RelayResult {
+  /** Whether READY= reached the host (false: the container exited without it). */
+  ready: boolean
+  failure?: NativeFailure
 }
 
 /**

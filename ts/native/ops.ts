@@ -2,7 +2,7 @@
 // default: the event loop never blocks), or on the calling thread (the CLI's: it has nothing
 // else to do meanwhile, and it saves starting and tearing down the thread pool).
 import { native, type Native } from './index.ts';
-import type { HookState, HooksResult, InitHandle, NativeFailure } from './binding.js';
+import type { HookState, HooksResult, InitHandle, NativeFailure, NotifyListener, RelayResult } from './binding.js';
 
 type SpawnResult = Awaited<ReturnType<Native['spawnInit']>>;
 type ProceedResult = Awaited<ReturnType<InitHandle['proceed']>>;
@@ -19,6 +19,8 @@ export interface BlockingOps {
   cgroupDestroy(pathsJson: string): Promise<NativeFailure | null>;
   execProcess(config: Buffer, process: Buffer, options: ExecOptions): Promise<ExecResult>;
   runHooks(kind: 'poststart' | 'poststop', hooksJson: string, state: HookState, env: string[]): Promise<HooksResult>;
+  /** Waits for the container's READY= and passes it on with MAINPID (NOTIFY_SOCKET). */
+  notifyRelay(listener: NotifyListener, host: string, pid: number, startTime: number): Promise<RelayResult>;
 }
 
 const threadPool: BlockingOps = {
@@ -28,6 +30,7 @@ const threadPool: BlockingOps = {
   cgroupDestroy: (paths) => native().cgroupDestroy(paths),
   execProcess: (config, process, options) => native().execProcess(config, process, options),
   runHooks: (kind, hooks, state, env) => native().runHooks(kind, hooks, state, env),
+  notifyRelay: (listener, host, pid, startTime) => listener.relay(host, pid, startTime, true),
 };
 
 const inline: BlockingOps = {
@@ -37,6 +40,7 @@ const inline: BlockingOps = {
   cgroupDestroy: async (paths) => native().cgroupDestroySync(paths),
   execProcess: async (config, process, options) => native().execProcessSync(config, process, options),
   runHooks: async (kind, hooks, state, env) => native().runHooksSync(kind, hooks, state, env),
+  notifyRelay: async (listener, host, pid, startTime) => listener.relaySync(host, pid, startTime, true),
 };
 
 export function blockingOps(mode: BlockingCalls): BlockingOps {

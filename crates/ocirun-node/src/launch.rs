@@ -7,7 +7,7 @@ use napi::bindgen_prelude::{AsyncTask, Buffer};
 use napi_derive::napi;
 use ocirun_core::cgroups::{self, CgroupPaths};
 use ocirun_core::init::protocol::InitOptions;
-use ocirun_core::launcher::{preflight, procfs, Launch, LaunchError, LaunchRequest, StartWith};
+use ocirun_core::launcher::{notify, preflight, procfs, Launch, LaunchError, LaunchRequest, StartWith};
 use ocirun_core::spec::Spec;
 use ocirun_core::sys::fs as sysfs;
 
@@ -44,6 +44,9 @@ pub struct LaunchOptions {
     pub hook_env: Option<Vec<String>>,
     /// Fork the init from this process's zygote rather than spawn it (a long-lived caller).
     pub zygote: Option<bool>,
+    /// NOTIFY_SOCKET passthrough: make the state directory's notify/, mount it at /run/notify
+    /// and point the container's NOTIFY_SOCKET at the socket start binds there.
+    pub notify: Option<bool>,
 }
 
 /// The container's init between spawn and ready.
@@ -164,19 +167,28 @@ fn launch(
     preserve: Vec<BorrowedFd<'_>>,
 ) -> Result<Launch, LaunchError> {
     let paths = serde_json::from_str::<CgroupPaths>(&options.cgroup_paths)?;
+    let state_dir = std::path::PathBuf::from(&options.state_dir);
+    let mut extra_env = options.extra_env.unwrap_or_default();
+    let mut extra_mounts = vec![];
+    if options.notify == Some(true) {
+        notify::make_dir(&state_dir)?;
+        extra_env.push(notify::container_env());
+        extra_mounts.push(notify::container_mount(&state_dir));
+    }
     let request = LaunchRequest {
         options: InitOptions {
             id: options.id,
             bundle: options.bundle.into(),
             rootfs: options.rootfs.into(),
-            state_dir: options.state_dir.into(),
+            state_dir,
             no_pivot: options.no_pivot,
             cgroups: None,
             cgroup_fd: None,
             no_new_keyring: options.no_new_keyring.unwrap_or(false),
             seccomp: None,
             preserve_fds: 0,
-            extra_env: options.extra_env.unwrap_or_default(),
+            extra_env,
+            extra_mounts,
         },
         config,
         stdio,

@@ -12,6 +12,7 @@ mod hooks;
 mod launch;
 mod lifecycle;
 mod lock;
+mod notify;
 mod task;
 mod tty;
 mod watch;

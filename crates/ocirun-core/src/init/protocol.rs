@@ -80,6 +80,9 @@ pub struct InitOptions {
     /// Added to process.env (LISTEN_FDS, LISTEN_PID, NOTIFY_SOCKET), after what config.json has.
     #[serde(default)]
     pub extra_env: Vec<String>,
+    /// Mounted after config.json's mounts (the NOTIFY_SOCKET directory).
+    #[serde(default)]
+    pub extra_mounts: Vec<crate::spec::Mount>,
 }
 
 /// What the init needs to start a process in a running container (`exec`).

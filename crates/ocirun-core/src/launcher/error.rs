@@ -46,6 +46,12 @@ pub enum LaunchError {
         #[source]
         errno: Errno,
     },
+    #[error("NOTIFY_SOCKET: {what}")]
+    Notify {
+        what: &'static str,
+        #[source]
+        errno: Errno,
+    },
     #[error("the container's init (pid {pid}) exited before it could be started")]
     InitGone { pid: i32 },
     #[error(transparent)]
@@ -93,6 +99,7 @@ impl LaunchError {
             LaunchError::NetDevice(_) => "ENETDEV",
             LaunchError::SeccompListener { .. } => "ESECCOMP",
             LaunchError::ConsoleSocket { .. } => "ECONSOLE",
+            LaunchError::Notify { .. } => "ENOTIFY",
         }
     }
 
@@ -105,7 +112,8 @@ impl LaunchError {
             | LaunchError::Signal { errno, .. }
             | LaunchError::Wait { errno, .. }
             | LaunchError::SeccompListener { errno, .. }
-            | LaunchError::ConsoleSocket { errno, .. } => Some(crate::sys::errno_name(*errno)),
+            | LaunchError::ConsoleSocket { errno, .. }
+            | LaunchError::Notify { errno, .. } => Some(crate::sys::errno_name(*errno)),
             LaunchError::Init(f) => f.errno.clone(),
             LaunchError::Hook(e) => e.errno().map(crate::sys::errno_name),
             LaunchError::Cgroup(e) => e.errno().map(crate::sys::errno_name),

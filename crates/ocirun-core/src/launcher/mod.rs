@@ -12,6 +12,7 @@ pub mod fifo;
 mod hooks;
 pub mod init_binary;
 pub mod lock;
+pub mod notify;
 pub mod preflight;
 pub mod procfs;
 mod seccomp_listener;

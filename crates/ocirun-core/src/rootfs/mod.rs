@@ -32,7 +32,7 @@ pub fn prepare(spec: &Spec, opts: &InitOptions) -> Result<(), RootfsError> {
         RootDir::open(&opts.rootfs).map_err(|errno| RootfsError::OpenRootfs { path: opts.rootfs.clone(), errno })?;
 
     let new_cgroupns = linux.namespace(NamespaceType::Cgroup).is_some_and(|n| n.path.is_none());
-    for m in &spec.mounts {
+    for m in spec.mounts.iter().chain(&opts.extra_mounts) {
         mounts::mount_entry(&root, m, &opts.bundle, new_cgroupns, linux.mount_label.as_deref())?;
     }
     let dev_bound = spec.mounts.iter().any(|m| {
