@@ -27,6 +27,13 @@ function exec(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; inpu
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
 }
 
+/** Runs `argv` with a pseudo-terminal as its stdin, stdout and stderr (util-linux's
+ * `script`), as a user at a terminal runs it; the output comes back as the terminal showed it. */
+export function underPty(argv: string[], opts: { env?: NodeJS.ProcessEnv; timeout?: number } = {}): Run {
+  const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return exec('script', ['--quiet', '--return', '--command', quoted, '/dev/null'], opts);
+}
+
 /** A wrapper that records each call's argv (one JSON array per line) and runs ocirun. */
 function loggingRuntime(dir: string): { path: string; calls(): string[][] } {
   const log = join(dir, 'calls.log');
@@ -128,9 +135,11 @@ ${Object.entries(runtimes).map(([name, path]) => `${name} = ["${path}"]`).join('
     return exec('podman', ['--log-level', 'error', ...withParent], { env: this.#env, ...opts });
   }
 
-  /** A podman process left running (for `podman run -t` under a pseudo-terminal). */
-  spawn(args: string[]): ChildProcess {
-    return spawn('podman', args, { env: this.#env, stdio: ['pipe', 'pipe', 'pipe'] });
+  /** podman as `run` does it, but at a terminal (for `-t`). */
+  runUnderPty(args: string[]): Run {
+    const [cmd, ...rest] = args;
+    const withParent = cmd === 'run' || cmd === 'create' ? [cmd, '--cgroup-parent', `/${this.cgroupParent}`, ...rest] : args;
+    return underPty(['podman', '--log-level', 'error', ...withParent], { env: this.#env });
   }
 
   get env(): NodeJS.ProcessEnv {
@@ -198,6 +207,11 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
   /** ctr against the private containerd, in this test's namespace. */
   ctr(args: string[], opts: { input?: string; timeout?: number } = {}): Run {
     return exec('ctr', ['--address', this.socket, '--namespace', this.namespace, ...args], opts);
+  }
+
+  /** ctr as `ctr` does it, but at a terminal (for `-t`). */
+  ctrUnderPty(args: string[]): Run {
+    return underPty(['ctr', '--address', this.socket, '--namespace', this.namespace, ...args]);
   }
 
   /** `ctr run` with ocirun as the runtime binary. */

@@ -1,7 +1,7 @@
 // containerd with ocirun as the runc binary of its runc shim (containerd-shim-runc-v2 from
 // Debian), through ctr, against a private containerd (its own root, state, socket and
 // namespace), with the busybox image imported as an OCI archive.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,18 @@ function taskStatus(id: string): string {
 async function until(what: () => boolean, ms = 10_000): Promise<boolean> {
   for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) if (what()) return true;
   return what();
+}
+
+/** A detached task that sleeps, running, removed when the test ends. */
+async function sleepingTask(t: ExecutionContext, id: string): Promise<string> {
+  t.teardown(() => {
+    containerd.ctr(['tasks', 'kill', '--signal', 'SIGKILL', id]);
+    containerd.ctr(['tasks', 'delete', '--force', id]);
+    containerd.ctr(['containers', 'delete', id]);
+  });
+  t.is(containerd.run(['-d', IMAGE, id, 'sleep', '300']).code, 0);
+  t.true(await until(() => taskStatus(id) === 'RUNNING'));
+  return id;
 }
 
 ctest('ctr run prints the output; the shim calls ocirun as it calls runc, with JSON logs', (t) => {
@@ -107,4 +119,30 @@ ctest('two tasks share their namespace\'s parent cgroup: deleting one leaves the
   t.true(await until(() => taskStatus('second') === 'STOPPED'));
   t.is(containerd.ctr(['tasks', 'delete', 'second']).code, 0);
   containerd.ctr(['containers', 'delete', 'first', 'second']);
+});
+
+ctest('task exec runs in the task, its exit code is ctr\'s, through the shim\'s exec call', async (t) => {
+  const id = await sleepingTask(t, 'execs');
+  const r = containerd.ctr(['tasks', 'exec', '--exec-id', 'plain', '--cwd', '/tmp', id, 'sh', '-c', 'echo "in $(pwd)"; exit 4']);
+  t.is(r.code, 4, r.stderr);
+  t.is(r.stdout, 'in /tmp\n');
+  const exec = containerd.runtime.calls().find((c) => c.includes('exec'));
+  for (const flag of ['--log-format', '--process', '--detach', '--pid-file']) t.true(exec!.includes(flag), `${flag} in ${exec!.join(' ')}`);
+});
+
+ctest('task exec -t gives the process a terminal through the shim\'s console socket', async (t) => {
+  const id = await sleepingTask(t, 'execs-tty');
+  const r = containerd.ctrUnderPty(['tasks', 'exec', '-t', '--exec-id', 'tty', id, 'sh', '-c', 'tty; test -t 0 && echo stdin is a terminal; exit 6']);
+  t.is(r.code, 6, r.stderr);
+  t.regex(r.stdout, /^\/dev\/pts\/\d+\r\r?\nstdin is a terminal\r/);
+  const exec = containerd.runtime.calls().filter((c) => c.includes('exec')).at(-1);
+  t.true(exec!.includes('--console-socket'), exec!.join(' '));
+});
+
+ctest('ctr run -t at a terminal: the task has the terminal and its exit code is ctr\'s', (t) => {
+  const r = containerd.ctrUnderPty(['run', '--runc-binary', containerd.runtime.path, '--rm', '-t', IMAGE, 'tty', 'sh', '-c', 'tty; exit 7']);
+  t.is(r.code, 7, r.stderr);
+  t.regex(r.stdout, /\/dev\/pts\/\d+\r\r?\n$/);
+  const create = containerd.runtime.calls().filter((c) => c.includes('create')).at(-1);
+  t.true(create!.includes('--console-socket'), create!.join(' '));
 });

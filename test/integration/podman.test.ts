@@ -108,3 +108,41 @@ ptest('a stopped container starts again', async (t) => {
   t.is(restart.code, 0, restart.stderr);
   podman.run(['rm', '--force', id]);
 });
+
+ptest('exec runs in the running container and its exit status is exec\'s, through conmon\'s exec call', (t) => {
+  const id = podman.run(['run', '-d', IMAGE, 'sleep', '300']).stdout.trim();
+  t.teardown(() => podman.run(['rm', '--force', '--time', '0', id]));
+  const r = podman.run(['exec', '--env', 'WHO=podman', '--workdir', '/tmp', id, 'sh', '-c', 'echo "$WHO in $(pwd)"; exit 4']);
+  t.is(r.code, 4, r.stderr);
+  t.is(r.stdout, 'podman in /tmp\n');
+  const exec = podman.runtime.calls().find((c) => c.includes('exec'));
+  t.truthy(exec);
+  for (const flag of ['--log-format=json', '--pid-file', '--process', '--detach']) t.true(exec!.includes(flag), `${flag} in ${exec!.join(' ')}`);
+});
+
+ptest('exec -t gives the process a terminal through the console socket', (t) => {
+  const id = podman.run(['run', '-d', IMAGE, 'sleep', '300']).stdout.trim();
+  t.teardown(() => podman.run(['rm', '--force', '--time', '0', id]));
+  const r = podman.runUnderPty(['exec', '-t', id, 'sh', '-c', 'tty; test -t 0 && echo stdin is a terminal; exit 6']);
+  t.is(r.code, 6, r.stderr);
+  t.regex(r.stdout, /^\/dev\/pts\/\d+\r\nstdin is a terminal\r\n$/);
+  const exec = podman.runtime.calls().filter((c) => c.includes('exec')).at(-1);
+  t.true(exec!.includes('--tty') && exec!.includes('--console-socket'), exec!.join(' '));
+});
+
+ptest('run -t at a terminal: the container has the terminal and its exit code is podman\'s', (t) => {
+  const r = podman.runUnderPty(['run', '--rm', '-t', IMAGE, 'sh', '-c', 'tty; exit 5']);
+  t.is(r.code, 5, r.stderr);
+  t.regex(r.stdout, /\/dev\/pts\/\d+\r\n$/);
+  const create = podman.runtime.calls().filter((c) => c.includes('create')).at(-1);
+  t.true(create!.includes('--console-socket'), create!.join(' '));
+});
+
+ptest('logs of a detached container with a terminal show what it wrote to the terminal', async (t) => {
+  const id = podman.run(['run', '-d', '-t', IMAGE, 'sh', '-c', 'echo on the terminal; tty']).stdout.trim();
+  t.teardown(() => podman.run(['rm', '--force', id]));
+  t.true(await until(() => inspect(id, '{{.State.Status}}') === 'exited'));
+  const logs = podman.run(['logs', id]);
+  t.is(logs.code, 0, logs.stderr);
+  t.regex(logs.stdout, /^on the terminal\r\n\/dev\/pts\/\d+\r\n$/);
+});
