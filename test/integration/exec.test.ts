@@ -3,7 +3,7 @@
 // flags change them, and its seccomp profile; the process's status is exec's.
 import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Factory } from '../../ts/index.ts';
@@ -12,7 +12,7 @@ import { cgroupDir } from '../helpers/cgroups.ts';
 import { type CliResult, testEnv, uniqueId } from '../helpers/cli.ts';
 import { useRuntimeAndBundle } from '../helpers/fixture.ts';
 import { cliPath } from '../helpers/paths.ts';
-import { isRunning, waitFor } from '../helpers/procs.ts';
+import { isRunning, processesIn, waitFor } from '../helpers/procs.ts';
 
 const f = useRuntimeAndBundle();
 
@@ -236,6 +236,29 @@ test.serial('signals ocirun receives go on to the process of a foreground exec',
   await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
   child.kill('SIGTERM');
   t.is(await exited, 42);
+});
+
+/** The pids whose parent is `pid` (any of its threads), read quickly from /proc. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
+}
+
+test.serial('a signal ocirun receives while the exec is being set up reaches the process instead of ending ocirun', async (t) => {
+  const { id, pid } = running(t);
+  const child = f.rt.spawn(['exec', id, 'sleep', '100']);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  // ocirun is stopped the moment it has spawned the init for the exec, before it has the
+  // process, and SIGTERM waits for it there: it is delivered as ocirun goes on.
+  while (childrenOf(child.pid!).length === 0 && child.exitCode === null) await new Promise((r) => setImmediate(r));
+  child.kill('SIGSTOP');
+  child.kill('SIGTERM');
+  child.kill('SIGCONT');
+  t.is(await exited, 128 + 15, 'the exec\'d process got SIGTERM and ocirun reported it');
+  t.deepEqual(processesIn(pid).filter((p) => p !== pid), [], 'nothing is left in the container');
 });
 
 test.serial('64-bit values of the process (an unlimited rlimit) reach the exec exactly', (t) => {

@@ -10,7 +10,7 @@ import { parseExact } from '../spec/json64.ts';
 import type { Process } from '../spec/types.ts';
 import { parseProcess } from '../spec/validate.ts';
 import type { CliContext } from './context.ts';
-import { stayWith } from './foreground.ts';
+import { HeldSignals, stayWith } from './foreground.ts';
 import { writePidFile } from './pid-file.ts';
 import { passedFds } from './process-fds.ts';
 
@@ -81,9 +81,16 @@ function execOptions(command: string[], flags: ExecFlags, env: NodeJS.ProcessEnv
 export async function exec(ctx: CliContext, id: string, command: string[], flags: ExecFlags): Promise<number> {
   const options = execOptions(command, flags, ctx.env);
   const container = await ctx.factory.load(id);
-  const proc = await container.exec(options);
-  if (flags.pidFile) writePidFile(flags.pidFile, proc.pid);
-  if (flags.detach) return 0;
+  const held = flags.detach ? undefined : new HeldSignals();
+  let proc;
+  try {
+    proc = await container.exec(options);
+    if (flags.pidFile) writePidFile(flags.pidFile, proc.pid);
+  } catch (e) {
+    held?.release();
+    throw e;
+  }
+  if (!held) return 0;
   const signal = (sig: number): void => {
     try {
       proc.kill(sig);
@@ -91,5 +98,5 @@ export async function exec(ctx: CliContext, id: string, command: string[], flags
       // It has exited; its status is on its way.
     }
   };
-  return stayWith({ signal, wait: () => proc.wait() }, proc.terminal);
+  return stayWith({ signal, wait: () => proc.wait() }, proc.terminal, held);
 }

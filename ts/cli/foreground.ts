@@ -16,12 +16,36 @@ export interface Foreground {
   wait(): Promise<{ status: number }>;
 }
 
-export async function stayWith(target: Foreground, terminal: Terminal | null): Promise<number> {
+/**
+ * The forwarded signals caught from before the process exists until ocirun stays with it: the
+ * process may already run (and its output show) before `exec` or `start` returns, and a
+ * SIGTERM in that window would otherwise end ocirun by Node's default and leave the process
+ * behind. Held signals go on to the process once there is one.
+ */
+export class HeldSignals {
+  readonly #held: number[] = [];
+  readonly #handlers = FORWARDED.map((sig) => {
+    const h = (): void => void this.#held.push(constants.signals[sig]);
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+
+  /** Stops holding; returns what came meanwhile, in order. */
+  release(): number[] {
+    for (const [sig, h] of this.#handlers) process.off(sig, h);
+    return this.#held.splice(0);
+  }
+}
+
+export async function stayWith(target: Foreground, terminal: Terminal | null, held?: HeldSignals): Promise<number> {
   const handlers = FORWARDED.filter((sig) => !(terminal && sig === 'SIGWINCH')).map((sig) => {
     const h = (): void => target.signal(constants.signals[sig]);
     process.on(sig, h);
     return [sig, h] as const;
   });
+  for (const sig of held?.release() ?? []) {
+    if (!(terminal && sig === constants.signals.SIGWINCH)) target.signal(sig);
+  }
   const relay = terminal?.relay();
   try {
     const exit = await target.wait();

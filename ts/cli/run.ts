@@ -3,7 +3,7 @@
 import { native } from '../native/index.ts';
 import type { CliContext } from './context.ts';
 import { type CreateLikeFlags, createOptions } from './create-flags.ts';
-import { stayWith } from './foreground.ts';
+import { HeldSignals, stayWith } from './foreground.ts';
 import { writePidFile } from './pid-file.ts';
 
 export interface RunFlags extends CreateLikeFlags {
@@ -12,17 +12,25 @@ export interface RunFlags extends CreateLikeFlags {
 }
 
 export async function run(ctx: CliContext, id: string, flags: RunFlags): Promise<number> {
-  const container = await ctx.factory.create(id, createOptions(flags, !!flags.detach, ctx.env));
+  const held = flags.detach ? undefined : new HeldSignals();
+  let container;
+  try {
+    container = await ctx.factory.create(id, createOptions(flags, !!flags.detach, ctx.env));
+  } catch (e) {
+    held?.release();
+    throw e;
+  }
   const pid = container.pid;
   if (flags.pidFile && pid !== undefined) writePidFile(flags.pidFile, pid);
   try {
     await container.start({ awaitReady: !!flags.detach });
   } catch (e) {
+    held?.release();
     container.terminal?.close();
     await container.delete({ force: true });
     throw e;
   }
-  if (flags.detach) return 0;
+  if (!held) return 0;
   const init = container.init;
   const status = await stayWith(
     {
@@ -32,6 +40,7 @@ export async function run(ctx: CliContext, id: string, flags: RunFlags): Promise
       wait: () => container.wait(),
     },
     container.terminal,
+    held,
   );
   if (!flags.keep) await container.delete({ force: true });
   return status;
