@@ -24,3 +24,12 @@ export function existingCgroupDirs(paths: CgroupPaths): string[] {
 export function hasHugepages(kb: number): boolean {
   return existsSync(`/sys/kernel/mm/hugepages/hugepages-${kb}kB`);
 }
+
+/** The cgroup directories a container at the absolute `cgroupsPath` would have. */
+export function cgroupDirsAt(cgroupsPath: string): string[] {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => / - cgroup2? /.test(l))
+    .map((l) => l.split(' ')[4] ?? '');
+  return mounts.map((m) => join(m, cgroupsPath)).filter((d) => existsSync(d));
+}

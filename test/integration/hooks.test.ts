@@ -9,6 +9,7 @@ import { Factory, HookError } from '../../ts/index.ts';
 import type { Hook, Hooks, Spec } from '../../ts/spec/types.ts';
 import { makeBundle, type TestBundle } from '../helpers/bundle.ts';
 import { Runtime, uniqueId } from '../helpers/cli.ts';
+import { cgroupDirsAt } from '../helpers/cgroups.ts';
 import { initsUnder, isRunning, waitFor } from '../helpers/procs.ts';
 
 let rt: Runtime;
@@ -82,14 +83,6 @@ function withHooks(hooks: Hooks, edit?: (s: Spec) => void): void {
   });
 }
 
-/** The cgroup directories a container at the absolute `cgroupsPath` would have. */
-function cgroupDirsAt(cgroupsPath: string): string[] {
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .filter((l) => / - cgroup2? /.test(l))
-    .map((l) => l.split(' ')[4] ?? '');
-  return mounts.map((m) => join(m, cgroupsPath)).filter((d) => existsSync(d));
-}
 
 /**
  * Runs `create` with `hooks`, which must fail with `message`, leaving no state directory,

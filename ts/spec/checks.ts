@@ -38,6 +38,36 @@ const hostnameNeedsUts: Check = (spec) => {
   return null;
 };
 
+/**
+ * A new user namespace needs both maps (the parent writes them before the init goes on), and
+ * maps need a new user namespace to go to (one joined by path has its own), as runc requires.
+ * Container root must be mapped: the init becomes root in the namespace to set the container up.
+ */
+const idMappingsFitUserNamespace: Check = (spec) => {
+  const linux = spec.linux ?? {};
+  const userns = (linux.namespaces ?? []).find((n) => n.type === 'user');
+  const maps = [['uidMappings', linux.uidMappings ?? []], ['gidMappings', linux.gidMappings ?? []]] as const;
+  for (const [field, map] of maps) {
+    if (map.length && (!userns || userns.path)) {
+      return new ConfigError(`linux.${field}`, userns ? 'cannot be given with a user namespace joined by path (it has its own mappings)' : 'needs a new user namespace in linux.namespaces');
+    }
+    if (userns && !userns.path && !map.length) return new ConfigError(`linux.${field}`, 'is required with a new user namespace');
+    if (map.length > 340) return new ConfigError(`linux.${field}`, `has ${map.length} ranges; the kernel takes at most 340`);
+    for (const [i, m] of map.entries()) {
+      if (m.size < 1) return new ConfigError(`linux.${field}[${i}].size`, 'must be at least 1');
+      for (const [j, o] of map.entries()) {
+        if (j > i && m.containerID < o.containerID + o.size && o.containerID < m.containerID + m.size) {
+          return new ConfigError(`linux.${field}[${j}]`, `overlaps linux.${field}[${i}] in container ids`);
+        }
+      }
+    }
+    if (map.length && !map.some((m) => m.containerID === 0)) {
+      return new ConfigError(`linux.${field}`, 'must map container id 0: the container is set up as root in its user namespace');
+    }
+  }
+  return null;
+};
+
 /** Which namespace a sysctl lives in; null for sysctls that are not namespaced at all. */
 export function sysctlNamespace(key: string): NamespaceType | null {
   const ipc = ['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced'];
@@ -126,7 +156,7 @@ const hooksAreExecutable: Check = (spec) => {
  * check below refuses them.
  */
 export const NOT_YET_SUPPORTED = {
-  namespaces: ['user'] as readonly NamespaceType[],
+  namespaces: [] as readonly NamespaceType[],
   mountOptions: ['idmap', 'ridmap'] as readonly string[],
 };
 
@@ -136,9 +166,8 @@ export const NOT_YET_SUPPORTED = {
  * netDevices, are checked by the native side before anything exists.)
  */
 const notYetSupported: Check = (spec) => {
-  const linux = spec.linux ?? {};
   const unsupported: [boolean, string, string][] = [
-    [NOT_YET_SUPPORTED.namespaces.some((ns) => hasNamespace(spec, ns)) || !!linux.uidMappings?.length || !!linux.gidMappings?.length, 'linux.namespaces', 'user namespaces are not supported by this version of ocirun yet'],
+    [NOT_YET_SUPPORTED.namespaces.some((ns) => hasNamespace(spec, ns)), 'linux.namespaces', 'this namespace type is not supported by this version of ocirun yet'],
   ];
   for (const [i, m] of (spec.mounts ?? []).entries()) {
     const idmap = (m.options ?? []).some((o) => NOT_YET_SUPPORTED.mountOptions.includes(o)) || !!m.uidMappings?.length || !!m.gidMappings?.length;
@@ -154,6 +183,7 @@ const CHECKS: Check[] = [
   namespacesAreUnique,
   mountNamespaceIsRequired,
   hostnameNeedsUts,
+  idMappingsFitUserNamespace,
   sysctlsAreNamespaced,
   rlimitsAreKnownAndUnique,
   devicesAreComplete,

@@ -32,10 +32,13 @@ pub enum NamespaceError {
         #[source]
         errno: Errno,
     },
-    #[error("{kind} namespaces are not supported by this version of ocirun")]
-    Unsupported { kind: &'static str },
     #[error("write linux.timeOffsets to /proc/self/timens_offsets")]
     TimeOffsets {
+        #[source]
+        errno: Errno,
+    },
+    #[error("become root in the user namespace (container id 0 must be mapped to a host id)")]
+    BecomeRoot {
         #[source]
         errno: Errno,
     },
@@ -64,8 +67,9 @@ impl StepError for NamespaceError {
             | NamespaceError::Join { errno, .. }
             | NamespaceError::Create { errno, .. }
             | NamespaceError::Cgroup { errno }
+            | NamespaceError::BecomeRoot { errno }
             | NamespaceError::TimeOffsets { errno } => Some(*errno),
-            NamespaceError::Unsupported { .. } | NamespaceError::NoMountNamespace => None,
+            NamespaceError::NoMountNamespace => None,
         }
     }
 }
@@ -113,7 +117,6 @@ pub fn enter(linux: &Linux, cgroup: Option<std::os::fd::BorrowedFd<'_>>) -> Resu
     let mut names = Vec::new();
     for n in linux.namespaces.iter().filter(|n| n.path.is_none()) {
         match n.kind {
-            NamespaceType::User => return Err(NamespaceError::Unsupported { kind: "user" }),
             NamespaceType::Cgroup => {}
             NamespaceType::Time => {
                 ns::unshare(libc::CLONE_NEWTIME)
@@ -147,6 +150,20 @@ pub fn enter(linux: &Linux, cgroup: Option<std::os::fd::BorrowedFd<'_>>) -> Resu
 fn join_cgroup_dir(dir: std::os::fd::BorrowedFd<'_>) -> Result<(), Errno> {
     let procs = sysfs::openat(Some(dir), Path::new("cgroup.procs"), libc::O_WRONLY, 0)?;
     sysfs::write_all(procs.as_fd(), crate::sys::process::getpid().to_string().as_bytes())
+}
+
+/// In a user namespace (a new one once its maps are written, or one joined): the init takes
+/// container id 0, as runc's does (its ids until now are the host's, which the namespace need
+/// not map, and files it creates must be owned by a mapped id). Its capabilities there are the
+/// full set the clone or setns gave it.
+pub fn become_root(linux: &Linux) -> Result<(), NamespaceError> {
+    if linux.namespace(NamespaceType::User).is_none() {
+        return Ok(());
+    }
+    let err = |errno| NamespaceError::BecomeRoot { errno };
+    crate::sys::process::setresgid(0).map_err(err)?;
+    crate::sys::process::setgroups(&[]).map_err(err)?;
+    crate::sys::process::setresuid(0).map_err(err)
 }
 
 /// Creates the cgroup namespace, from inside the container's cgroup.

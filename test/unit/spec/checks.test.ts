@@ -58,8 +58,24 @@ test('a process with no args is refused', (t) => {
 });
 
 test('features of later versions are refused, not ignored', (t) => {
-  t.true(checkSpec(spec((s) => s.linux!.namespaces!.push({ type: 'user' }))) instanceof UnsupportedError);
   t.true(checkSpec(spec((s) => s.mounts!.push({ destination: '/x', source: '/tmp', options: ['bind', 'idmap'] }))) instanceof UnsupportedError);
+});
+
+test('a new user namespace needs both id maps, and maps need a new user namespace', (t) => {
+  const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  t.is(checkSpec(spec((s) => ((s.linux!.namespaces!.push({ type: 'user' }), (s.linux!.uidMappings = map), (s.linux!.gidMappings = map))))), null);
+  t.is((checkSpec(spec((s) => ((s.linux!.namespaces!.push({ type: 'user' }), (s.linux!.uidMappings = map))))) as ConfigError).field, 'linux.gidMappings');
+  t.is((checkSpec(spec((s) => (s.linux!.uidMappings = map))) as ConfigError).field, 'linux.uidMappings');
+  const joined = checkSpec(spec((s) => ((s.linux!.namespaces!.push({ type: 'user', path: '/proc/1/ns/user' }), (s.linux!.uidMappings = map)))));
+  t.regex(joined?.message ?? '', /joined by path/);
+});
+
+test('id maps must map container root, without overlaps or empty ranges', (t) => {
+  const withMaps = (uid: { containerID: number; hostID: number; size: number }[]) =>
+    checkSpec(spec((s) => ((s.linux!.namespaces!.push({ type: 'user' }), (s.linux!.uidMappings = uid), (s.linux!.gidMappings = [{ containerID: 0, hostID: 0, size: 1 }])))));
+  t.regex(withMaps([{ containerID: 1, hostID: 100000, size: 10 }])?.message ?? '', /must map container id 0/);
+  t.is((withMaps([{ containerID: 0, hostID: 1, size: 10 }, { containerID: 5, hostID: 100, size: 10 }]) as ConfigError).field, 'linux.uidMappings[1]');
+  t.is((withMaps([{ containerID: 0, hostID: 1, size: 0 }]) as ConfigError).field, 'linux.uidMappings[0].size');
 });
 
 test('a terminal passes the checks', (t) => {

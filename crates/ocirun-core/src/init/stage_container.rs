@@ -52,6 +52,7 @@ fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions, filter: Option<&Filt
     let process = spec.process.as_ref().ok_or_else(|| protocol_failure("config.json has no process"))?;
     let process = &with_extra_env(process, &opts.extra_env);
     let linux = spec.linux();
+    namespaces::become_root(linux).map_err(failed)?;
     // Neither a name nor dumpability matters to the container; both keep other processes
     // (a later exec included) away from this one's memory and descriptors.
     let _ = sysproc::set_name(INIT_COMM);

@@ -10,6 +10,7 @@ mod error;
 pub mod exec;
 pub mod fifo;
 mod hooks;
+pub mod id_maps;
 pub mod init_binary;
 pub mod lock;
 pub mod notify;

@@ -66,10 +66,22 @@ impl Launch {
                 launch.console_socket = console_socket;
                 launch.hooks = hooks;
                 launch.unknown_syscalls = seccomp.map(|p| p.unknown_syscalls).unwrap_or_default();
-                launch.with_net_devices(&spec)
+                launch.with_id_maps(&spec)?.with_net_devices(&spec)
             }
             Err(e) => {
                 let _ = undo.destroy();
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes the id maps of the container's new user namespace, which exists now, before the
+    /// init does anything in it. On failure the init is killed and its cgroups removed.
+    fn with_id_maps(self, spec: &Spec) -> Result<Launch, LaunchError> {
+        match super::id_maps::write(self.pid, spec.linux()) {
+            Ok(()) => Ok(self),
+            Err(e) => {
+                self.kill_and_reap();
                 Err(e)
             }
         }

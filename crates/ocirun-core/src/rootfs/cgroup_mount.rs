@@ -4,7 +4,9 @@
 //! holding one mount per hierarchy, named as on the host (cpu, memory, unified, systemd ...).
 //! With a new cgroup namespace each hierarchy is mounted afresh, so the kernel shows the
 //! namespace's root; without one, the container's own cgroup directory is bind-mounted, so the
-//! container never sees its siblings.
+//! container never sees its siblings. In a user namespace of its own a v1 hierarchy cannot be
+//! mounted afresh (cgroup v1 is not mountable there), so its container directory, which the
+//! runtime made, is bind-mounted instead, as runc does; cgroup2 is mounted afresh.
 
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
@@ -14,7 +16,21 @@ use super::options::MountOptions;
 use super::resolve::{self, Create, RootDir};
 use super::RootfsError;
 use crate::cgroups::layout::{self, parse_mountinfo, parse_proc_cgroup, Hierarchy};
+use crate::cgroups::CgroupPaths;
 use crate::sys::{fs as sysfs, mount, Errno};
+
+/// What the container's cgroup mount shows.
+pub struct CgroupView<'a> {
+    /// The container has a cgroup namespace of its own: the kernel shows its root.
+    pub new_cgroupns: bool,
+    /// In a user namespace of its own: the container's v1 directories, to bind.
+    pub userns_dirs: Option<&'a CgroupPaths>,
+}
+
+/// The container's directory in v1 hierarchy `h`, as the runtime made it.
+fn container_dir(h: &Hierarchy, paths: &CgroupPaths) -> Option<PathBuf> {
+    h.controllers.iter().find_map(|c| paths.v1.get(c).or_else(|| paths.v1.get(c.strip_prefix("name=")?)).cloned())
+}
 
 /// Where this process's cgroup of `h` is on the host.
 fn own_dir(h: &Hierarchy, own: &[(Vec<String>, PathBuf)]) -> Option<PathBuf> {
@@ -25,7 +41,7 @@ fn read(path: &str) -> Result<String, Errno> {
     std::fs::read_to_string(path).map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)))
 }
 
-pub fn mount_cgroup(root: &RootDir, dst: &Path, o: &MountOptions, new_cgroupns: bool) -> Result<(), RootfsError> {
+pub fn mount_cgroup(root: &RootDir, dst: &Path, o: &MountOptions, view: &CgroupView<'_>) -> Result<(), RootfsError> {
     let err = |errno| RootfsError::Mount { what: "cgroup".into(), dst: resolve::display(dst), errno };
     let hierarchies: Vec<Hierarchy> = parse_mountinfo(&read("/proc/self/mountinfo").map_err(err)?)
         .into_iter()
@@ -35,7 +51,7 @@ pub fn mount_cgroup(root: &RootDir, dst: &Path, o: &MountOptions, new_cgroupns: 
     let target = root.open_or_create(dst, Create::Directory).map_err(err)?;
 
     if let Some(unified) = hierarchies.iter().find(|h| h.v2 && h.mountpoint == Path::new("/sys/fs/cgroup")) {
-        let mnt = hierarchy_mount(unified, &own, o, new_cgroupns, dst)?;
+        let mnt = hierarchy_mount(unified, &own, o, view.new_cgroupns, dst)?;
         return attach(&mnt, &target, o, "cgroup2", dst);
     }
 
@@ -51,7 +67,17 @@ pub fn mount_cgroup(root: &RootDir, dst: &Path, o: &MountOptions, new_cgroupns: 
             sysfs::openat(Some(tmpfs.as_fd()), Path::new(name), libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW, 0)
                 .map_err(err)?;
         let sub_dst = dst.join(name);
-        let mnt = hierarchy_mount(h, &own, o, new_cgroupns, &sub_dst)?;
+        let mnt = match view.userns_dirs {
+            Some(paths) if !h.v2 => {
+                // A hierarchy the runtime made no directory in stays an empty directory.
+                let Some(dir) = container_dir(h, paths) else { continue };
+                let fd = sysfs::openat(None, &dir, libc::O_PATH | libc::O_DIRECTORY, 0).map_err(err)?;
+                let mnt = mount::open_tree_clone(fd.as_fd(), false).map_err(err)?;
+                set_attrs(mnt.as_fd(), o).map_err(err)?;
+                mnt
+            }
+            _ => hierarchy_mount(h, &own, o, view.new_cgroupns, &sub_dst)?,
+        };
         attach(&mnt, &sub, &MountOptions::default(), "cgroup", &sub_dst)?;
         // Co-mounted controllers ("cpu,cpuacct") are also reachable by each name.
         let name_s = name.to_string_lossy();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::resolve::{self, RootDir};
 use super::RootfsError;
 use crate::spec::Device;
-use crate::sys::{fs as sysfs, Errno};
+use crate::sys::{fs as sysfs, mount, Errno};
 
 /// A device node to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,16 +57,33 @@ impl Node {
 }
 
 /// The default devices (unless /dev is a bind mount of the host's) and linux.devices, a
-/// configured device replacing a default one at the same path.
-pub fn create_devices(root: &RootDir, devices: &[Device], with_defaults: bool) -> Result<(), RootfsError> {
+/// configured device replacing a default one at the same path. In a user namespace of its own
+/// the container cannot make device nodes (mknod needs CAP_MKNOD over the initial namespace),
+/// so, as runc does, each one is the host's node at the same path, bind-mounted.
+pub fn create_devices(
+    root: &RootDir,
+    devices: &[Device],
+    with_defaults: bool,
+    bind_from_host: bool,
+) -> Result<(), RootfsError> {
     let configured: Vec<Node> = devices.iter().map(Node::from_spec).collect();
     let mut nodes: Vec<Node> = if with_defaults { default_nodes() } else { Vec::new() };
     nodes.retain(|d| !configured.iter().any(|c| c.path == d.path));
     nodes.extend(configured);
     for node in &nodes {
-        create_node(root, node)?;
+        if bind_from_host {
+            bind_node(root, node)?;
+        } else {
+            create_node(root, node)?;
+        }
     }
     Ok(())
+}
+
+/// True when `st` is the node `node` describes (a FIFO has no device number).
+fn is_node(st: &libc::stat, node: &Node) -> bool {
+    st.st_mode & libc::S_IFMT == node.kind
+        && (node.kind == libc::S_IFIFO || st.st_rdev == sysfs::makedev(node.major, node.minor))
 }
 
 fn create_node(root: &RootDir, node: &Node) -> Result<(), RootfsError> {
@@ -76,17 +93,37 @@ fn create_node(root: &RootDir, node: &Node) -> Result<(), RootfsError> {
     let name = Path::new(&name);
     let dev = sysfs::makedev(node.major, node.minor);
     match sysfs::fstatat(Some(dir.as_fd()), name, libc::AT_SYMLINK_NOFOLLOW) {
-        Ok(st) => {
-            let same_kind = st.st_mode & libc::S_IFMT == node.kind;
-            if !same_kind || (node.kind != libc::S_IFIFO && st.st_rdev != dev) {
-                return Err(RootfsError::DeviceMismatch { path });
-            }
-        }
+        Ok(st) if !is_node(&st, node) => return Err(RootfsError::DeviceMismatch { path }),
+        Ok(_) => {}
         Err(Errno::ENOENT) => sysfs::mknodat(Some(dir.as_fd()), name, node.kind | node.mode, dev).map_err(err)?,
         Err(e) => return Err(err(e)),
     }
     let fd = sysfs::openat(Some(dir.as_fd()), name, libc::O_PATH | libc::O_NOFOLLOW, 0).map_err(err)?;
     sysfs::fchown_fd(fd.as_fd(), node.uid, node.gid).map_err(err)
+}
+
+/// The host's node at the node's path, checked to be that device, bind-mounted onto an empty
+/// file in the container (made without following symlinks). Its owner and mode stay the
+/// host's: changing them would change the host's node.
+fn bind_node(root: &RootDir, node: &Node) -> Result<(), RootfsError> {
+    let path = resolve::display(&node.path);
+    let err = |errno| RootfsError::Device { path: path.clone(), errno };
+    let host = sysfs::openat(None, &node.path, libc::O_PATH | libc::O_NOFOLLOW, 0).map_err(err)?;
+    if !is_node(&sysfs::fstat(host.as_fd()).map_err(err)?, node) {
+        return Err(RootfsError::DeviceMismatch { path });
+    }
+    let (dir, name) = root.parent_of(&node.path).map_err(err)?;
+    let name = Path::new(&name);
+    match sysfs::fstatat(Some(dir.as_fd()), name, libc::AT_SYMLINK_NOFOLLOW) {
+        Ok(st) if is_node(&st, node) => return Ok(()),
+        Ok(st) if st.st_mode & libc::S_IFMT != libc::S_IFREG => return Err(RootfsError::DeviceMismatch { path }),
+        Ok(_) => {}
+        Err(Errno::ENOENT) => sysfs::mknodat(Some(dir.as_fd()), name, libc::S_IFREG | 0o644, 0).map_err(err)?,
+        Err(e) => return Err(err(e)),
+    }
+    let target = sysfs::openat(Some(dir.as_fd()), name, libc::O_PATH | libc::O_NOFOLLOW, 0).map_err(err)?;
+    let mnt = mount::open_tree_clone(host.as_fd(), false).map_err(err)?;
+    mount::move_mount(mnt.as_fd(), target.as_fd()).map_err(err)
 }
 
 /// /dev/fd, /dev/stdin, /dev/stdout and /dev/stderr, when the container has a /proc for them

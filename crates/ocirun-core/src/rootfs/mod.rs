@@ -31,14 +31,19 @@ pub fn prepare(spec: &Spec, opts: &InitOptions) -> Result<(), RootfsError> {
     let root =
         RootDir::open(&opts.rootfs).map_err(|errno| RootfsError::OpenRootfs { path: opts.rootfs.clone(), errno })?;
 
-    let new_cgroupns = linux.namespace(NamespaceType::Cgroup).is_some_and(|n| n.path.is_none());
+    let own_userns = linux.namespace(NamespaceType::User).is_some_and(|n| n.path.is_none());
+    let cgroups = cgroup_mount::CgroupView {
+        new_cgroupns: linux.namespace(NamespaceType::Cgroup).is_some_and(|n| n.path.is_none()),
+        userns_dirs: if own_userns { opts.cgroups.as_ref() } else { None },
+    };
     for m in spec.mounts.iter().chain(&opts.extra_mounts) {
-        mounts::mount_entry(&root, m, &opts.bundle, new_cgroupns, linux.mount_label.as_deref())?;
+        mounts::mount_entry(&root, m, &opts.bundle, &cgroups, linux.mount_label.as_deref())?;
     }
     let dev_bound = spec.mounts.iter().any(|m| {
         resolve::clean(Path::new(&m.destination)) == Path::new("/dev") && MountOptions::parse(&m.options).bind
     });
-    devices::create_devices(&root, &linux.devices, !dev_bound)?;
+    let any_userns = linux.namespace(NamespaceType::User).is_some();
+    devices::create_devices(&root, &linux.devices, !dev_bound, any_userns)?;
     let has_proc = spec.mounts.iter().any(|m| m.kind.as_deref() == Some("proc"));
     devices::create_dev_links(&root, has_proc)?;
     let has_devpts = spec.mounts.iter().any(|m| resolve::clean(Path::new(&m.destination)) == Path::new("/dev/pts"));

@@ -33,7 +33,7 @@ pub fn mount_entry(
     root: &RootDir,
     m: &Mount,
     bundle: &Path,
-    new_cgroupns: bool,
+    cgroups: &cgroup_mount::CgroupView<'_>,
     mount_label: Option<&str>,
 ) -> Result<(), RootfsError> {
     let dst = resolve::clean(Path::new(&m.destination));
@@ -53,7 +53,7 @@ pub fn mount_entry(
     }
     match fstype {
         None => Err(RootfsError::MissingType { what, dst: dst_s }),
-        Some("cgroup") => cgroup_mount::mount_cgroup(root, &dst, &o, new_cgroupns),
+        Some("cgroup") => cgroup_mount::mount_cgroup(root, &dst, &o, cgroups),
         Some(t) => new_filesystem(root, t, m.source.as_deref(), &dst, &o.with_mount_label(t, mount_label)),
     }
 }
