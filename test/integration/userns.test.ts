@@ -33,6 +33,15 @@ function userns(args: string[], edit?: (s: Spec) => void): void {
   });
 }
 
+/** A detached container in its own user namespace that sleeps, deleted when the test ends. */
+function sleepingInUserns(t: ExecutionContext): { id: string; pid: number } {
+  const id = uniqueId('userns');
+  t.teardown(() => f.rt.run(['delete', '--force', id]));
+  userns(['sleep', '100']);
+  t.is(f.rt.run(['run', '-d', '-b', f.bundle.dir, id]).code, 0);
+  return { id, pid: f.rt.state(id)['pid'] as number };
+}
+
 function hostDir(t: ExecutionContext, owner: number, mode: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'ocirun-userns-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,11 +64,7 @@ test.serial('the container is root in its namespace, and the maps are the config
 });
 
 test.serial('on the host the container\'s root is the mapped unprivileged id', (t) => {
-  const id = uniqueId('userns');
-  t.teardown(() => f.rt.run(['delete', '--force', id]));
-  userns(['sleep', '100']);
-  t.is(f.rt.run(['run', '-d', '-b', f.bundle.dir, id]).code, 0);
-  const pid = f.rt.state(id)['pid'] as number;
+  const { pid } = sleepingInUserns(t);
   t.is(statusIds(pid, 'Uid'), `Uid:\t${HOST_BASE}\t${HOST_BASE}\t${HOST_BASE}\t${HOST_BASE}`);
   t.is(statusIds(pid, 'Gid'), `Gid:\t${HOST_BASE}\t${HOST_BASE}\t${HOST_BASE}\t${HOST_BASE}`);
   t.not(execFileSync('readlink', [`/proc/${pid}/ns/user`], { encoding: 'utf8' }), execFileSync('readlink', ['/proc/self/ns/user'], { encoding: 'utf8' }));
@@ -111,11 +116,7 @@ test.serial('the container\'s cgroup is bound for cgroup v1, with its limit', (t
 });
 
 test.serial('exec joins the container\'s user namespace, as root or as a mapped user', (t) => {
-  const id = uniqueId('userns');
-  t.teardown(() => f.rt.run(['delete', '--force', id]));
-  userns(['sleep', '100']);
-  t.is(f.rt.run(['run', '-d', '-b', f.bundle.dir, id]).code, 0);
-  const pid = f.rt.state(id)['pid'] as number;
+  const { id, pid } = sleepingInUserns(t);
   const ns = execFileSync('readlink', [`/proc/${pid}/ns/user`], { encoding: 'utf8' });
   const root = f.rt.run(['exec', id, 'sh', '-c', 'id -u; readlink /proc/self/ns/user; head -1 /proc/self/uid_map']);
   t.is(root.code, 0, root.stderr);
@@ -126,11 +127,7 @@ test.serial('exec joins the container\'s user namespace, as root or as a mapped 
 });
 
 test.serial('a container can join another\'s user namespace by path', (t) => {
-  const first = uniqueId('userns');
-  t.teardown(() => f.rt.run(['delete', '--force', first]));
-  userns(['sleep', '100']);
-  t.is(f.rt.run(['run', '-d', '-b', f.bundle.dir, first]).code, 0);
-  const pid = f.rt.state(first)['pid'] as number;
+  const { pid } = sleepingInUserns(t);
   f.bundle.write((s) => {
     s.process!.args = ['sh', '-c', 'id -u; readlink /proc/self/ns/user; head -1 /proc/self/uid_map'];
     s.linux!.namespaces!.push({ type: 'user', path: `/proc/${pid}/ns/user` });
