@@ -42,6 +42,15 @@ function movePidsToV2(): string {
     // cannot move, and the v1 tests cover it instead.
     return `the v1 pids hierarchy cannot be unmounted: ${umount.stderr.trim()}`;
   }
+  // The kernel frees the v1 hierarchy asynchronously: the controller shows in cgroup2's
+  // cgroup.controllers only once it has (writing +pids before that fails with ENOENT).
+  const freed = Date.now() + 10_000;
+  const available = (): boolean => readFileSync(join(UNIFIED, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('pids');
+  while (!available() && Date.now() < freed) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  if (!available()) {
+    restore();
+    return 'the pids controller did not become available to cgroup v2 within 10 s of unmounting v1';
+  }
   writeFileSync(join(UNIFIED, 'cgroup.subtree_control'), '+pids');
   return '';
 }
