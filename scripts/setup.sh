@@ -10,8 +10,9 @@ want=(busybox-static)
 if [[ "${1:-}" == "--for-tests" ]]; then
   # Peers for the differential and benchmark runs, tools the tests use (a C compiler and
   # glibc's static library build the seccomp probe), and the container managers the
-  # acceptance tests drive ocirun with (podman with conmon, containerd with its runc shim).
-  want+=(runc crun util-linux iproute2 gcc libc6-dev podman conmon catatonit fuse-overlayfs containerd)
+  # acceptance tests drive ocirun with (podman with conmon, containerd with its runc shim);
+  # uidmap's newuidmap and newgidmap map several ranges for the rootless tests.
+  want+=(runc crun util-linux iproute2 gcc libc6-dev podman conmon catatonit fuse-overlayfs containerd uidmap)
 fi
 missing=()
 for p in "${want[@]}"; do

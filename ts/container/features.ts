@@ -3,7 +3,6 @@
 // the addon's parsers use; what they recognise but this version refuses is left out.
 import { OCIRUN_COMMIT, OCIRUN_VERSION } from '../build-info.ts';
 import { native } from '../native/index.ts';
-import { NOT_YET_SUPPORTED } from '../spec/checks.ts';
 import { OCI_VERSION } from '../spec/defaults.ts';
 
 export interface Features {
@@ -39,16 +38,15 @@ export const OCI_VERSION_MIN = '1.0.0';
 
 export function features(): Features {
   const t = native().featureTables();
-  const without = (names: string[], refused: readonly string[]) => names.filter((n) => !refused.includes(n));
   // Sorted where runc sorts; capabilities stay in the kernel's order, hooks in the lifecycle's.
   const sorted = (names: string[]) => [...names].sort();
   return {
     ociVersionMin: OCI_VERSION_MIN,
     ociVersionMax: OCI_VERSION,
     hooks: t.hooks,
-    mountOptions: without(t.mountOptions, NOT_YET_SUPPORTED.mountOptions),
+    mountOptions: t.mountOptions,
     linux: {
-      namespaces: sorted(without(t.namespaces, NOT_YET_SUPPORTED.namespaces)),
+      namespaces: sorted(t.namespaces),
       capabilities: t.capabilities,
       // The systemd driver is not built (--systemd-cgroup is refused).
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
@@ -66,7 +64,7 @@ export function features(): Features {
       memoryPolicy: { modes: t.memoryPolicyModes, flags: t.memoryPolicyFlags },
       // linux.intelRdt is refused: ocirun does not manage resctrl groups yet.
       intelRdt: { enabled: false },
-      mountExtensions: { idmap: { enabled: !NOT_YET_SUPPORTED.mountOptions.includes('idmap') } },
+      mountExtensions: { idmap: { enabled: true } },
       netDevices: { enabled: true },
     },
     annotations: {

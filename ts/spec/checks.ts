@@ -1,7 +1,7 @@
 // Checks a schema cannot express, as a list of small functions in the manner of runc's
 // validator: each returns the first problem it finds. Some only warn.
-import { ConfigError, UnsupportedError, type OciRunError } from '../errors.ts';
-import type { NamespaceType, Spec } from './types.ts';
+import { ConfigError, type OciRunError } from '../errors.ts';
+import type { IdMapping, NamespaceType, Spec } from './types.ts';
 
 type Check = (spec: Spec) => OciRunError | null;
 
@@ -43,6 +43,20 @@ const hostnameNeedsUts: Check = (spec) => {
  * maps need a new user namespace to go to (one joined by path has its own), as runc requires.
  * Container root must be mapped: the init becomes root in the namespace to set the container up.
  */
+/** The kernel's rules for one map: at most 340 ranges, none empty, none overlapping another. */
+function rangesProblem(field: string, map: readonly IdMapping[]): OciRunError | null {
+  if (map.length > 340) return new ConfigError(field, `has ${map.length} ranges; the kernel takes at most 340`);
+  for (const [i, m] of map.entries()) {
+    if (m.size < 1) return new ConfigError(`${field}[${i}].size`, 'must be at least 1');
+    for (const [j, o] of map.entries()) {
+      if (j > i && m.containerID < o.containerID + o.size && o.containerID < m.containerID + m.size) {
+        return new ConfigError(`${field}[${j}]`, `overlaps ${field}[${i}] in container ids`);
+      }
+    }
+  }
+  return null;
+}
+
 const idMappingsFitUserNamespace: Check = (spec) => {
   const linux = spec.linux ?? {};
   const userns = (linux.namespaces ?? []).find((n) => n.type === 'user');
@@ -52,18 +66,38 @@ const idMappingsFitUserNamespace: Check = (spec) => {
       return new ConfigError(`linux.${field}`, userns ? 'cannot be given with a user namespace joined by path (it has its own mappings)' : 'needs a new user namespace in linux.namespaces');
     }
     if (userns && !userns.path && !map.length) return new ConfigError(`linux.${field}`, 'is required with a new user namespace');
-    if (map.length > 340) return new ConfigError(`linux.${field}`, `has ${map.length} ranges; the kernel takes at most 340`);
-    for (const [i, m] of map.entries()) {
-      if (m.size < 1) return new ConfigError(`linux.${field}[${i}].size`, 'must be at least 1');
-      for (const [j, o] of map.entries()) {
-        if (j > i && m.containerID < o.containerID + o.size && o.containerID < m.containerID + m.size) {
-          return new ConfigError(`linux.${field}[${j}]`, `overlaps linux.${field}[${i}] in container ids`);
-        }
-      }
-    }
+    const problem = rangesProblem(`linux.${field}`, map);
+    if (problem) return problem;
     if (map.length && !map.some((m) => m.containerID === 0)) {
       return new ConfigError(`linux.${field}`, 'must map container id 0: the container is set up as root in its user namespace');
     }
+  }
+  return null;
+};
+
+/**
+ * An idmapped mount (idmap, ridmap, or maps on the mount) is a bind whose mapping is the
+ * mount's own uidMappings and gidMappings, both given, or else the container's user namespace.
+ */
+const idmappedMountsAreComplete: Check = (spec) => {
+  const joinsMountNs = (spec.linux?.namespaces ?? []).some((n) => n.type === 'mount' && n.path);
+  for (const [i, m] of (spec.mounts ?? []).entries()) {
+    const options = m.options ?? [];
+    const uid = m.uidMappings ?? [];
+    const gid = m.gidMappings ?? [];
+    if (!options.some((o) => o === 'idmap' || o === 'ridmap') && !uid.length && !gid.length) continue;
+    const at = `mounts[${i}]`;
+    if (!options.some((o) => o === 'bind' || o === 'rbind') && m.type !== 'bind') {
+      return new ConfigError(`${at}.options`, 'an idmapped mount must be a bind mount: add bind or rbind');
+    }
+    if (uid.length !== 0 && gid.length === 0) return new ConfigError(`${at}.gidMappings`, 'is required with uidMappings');
+    if (gid.length !== 0 && uid.length === 0) return new ConfigError(`${at}.uidMappings`, 'is required with gidMappings');
+    if (!uid.length && !hasNamespace(spec, 'user')) {
+      return new ConfigError(at, 'idmap needs uidMappings and gidMappings on the mount when the container has no user namespace');
+    }
+    if (joinsMountNs) return new ConfigError(at, 'cannot be idmapped in a mount namespace joined by path');
+    const problem = rangesProblem(`${at}.uidMappings`, uid) ?? rangesProblem(`${at}.gidMappings`, gid);
+    if (problem) return problem;
   }
   return null;
 };
@@ -151,32 +185,6 @@ const hooksAreExecutable: Check = (spec) => {
   return null;
 };
 
-/**
- * What the parsers recognise but this version refuses: `features` leaves these out, and the
- * check below refuses them.
- */
-export const NOT_YET_SUPPORTED = {
-  namespaces: [] as readonly NamespaceType[],
-  mountOptions: ['idmap', 'ridmap'] as readonly string[],
-};
-
-/**
- * Features later versions bring: refused with a clear error, never silently ignored. (The
- * process and linux settings checked against the host, such as the scheduler, labels or
- * netDevices, are checked by the native side before anything exists.)
- */
-const notYetSupported: Check = (spec) => {
-  const unsupported: [boolean, string, string][] = [
-    [NOT_YET_SUPPORTED.namespaces.some((ns) => hasNamespace(spec, ns)), 'linux.namespaces', 'this namespace type is not supported by this version of ocirun yet'],
-  ];
-  for (const [i, m] of (spec.mounts ?? []).entries()) {
-    const idmap = (m.options ?? []).some((o) => NOT_YET_SUPPORTED.mountOptions.includes(o)) || !!m.uidMappings?.length || !!m.gidMappings?.length;
-    if (idmap) unsupported.push([true, `mounts[${i}]`, 'idmapped mounts are not supported by this version of ocirun yet']);
-  }
-  const hit = unsupported.find(([asked]) => asked);
-  return hit ? new UnsupportedError(hit[1], hit[2]) : null;
-};
-
 const CHECKS: Check[] = [
   rootIsRequired,
   processIsRequired,
@@ -184,12 +192,12 @@ const CHECKS: Check[] = [
   mountNamespaceIsRequired,
   hostnameNeedsUts,
   idMappingsFitUserNamespace,
+  idmappedMountsAreComplete,
   sysctlsAreNamespaced,
   rlimitsAreKnownAndUnique,
   devicesAreComplete,
   seccompIsConsistent,
   hooksAreExecutable,
-  notYetSupported,
 ];
 
 /** The first problem with a schema-valid config, or null. */

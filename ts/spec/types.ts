@@ -3,6 +3,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { ConfigSchema, Mount as MountSchema, Root as RootSchema, StateSchema } from './schema/config.ts';
 import type { Linux as LinuxSchema, NamespaceType as NamespaceTypeSchema } from './schema/linux.ts';
+import type { IdMapping as IdMappingSchema } from './schema/common.ts';
 import type { Capabilities as CapabilitiesSchema, Process as ProcessSchema, Rlimit as RlimitSchema, User as UserSchema } from './schema/process.ts';
 import type { Resources as ResourcesSchema } from './schema/resources.ts';
 
@@ -16,6 +17,7 @@ export type Root = Static<typeof RootSchema>;
 export type Linux = Static<typeof LinuxSchema>;
 export type LinuxResources = Static<typeof ResourcesSchema>;
 export type NamespaceType = Static<typeof NamespaceTypeSchema>;
+export type IdMapping = Static<typeof IdMappingSchema>;
 export type Namespace = NonNullable<Linux['namespaces']>[number];
 export type Hooks = NonNullable<Spec['hooks']>;
 export type Hook = NonNullable<Hooks['prestart']>[number];

@@ -168,7 +168,7 @@ pub fn become_root(linux: &Linux) -> Result<(), NamespaceError> {
 
 /// Creates the cgroup namespace, from inside the container's cgroup.
 pub fn unshare_cgroup(linux: &Linux) -> Result<(), NamespaceError> {
-    if linux.namespace(NamespaceType::Cgroup).is_some_and(|n| n.path.is_none()) {
+    if linux.creates(NamespaceType::Cgroup) {
         ns::unshare(libc::CLONE_NEWCGROUP).map_err(|errno| NamespaceError::Create { names: "cgroup".into(), errno })?;
     }
     Ok(())

@@ -1,6 +1,6 @@
 // The semantic checks beyond the schema.
 import test from 'ava';
-import { ConfigError, UnsupportedError } from '../../../ts/errors.ts';
+import { ConfigError } from '../../../ts/errors.ts';
 import { checkSpec, sysctlNamespace } from '../../../ts/spec/checks.ts';
 import { defaultSpec } from '../../../ts/spec/defaults.ts';
 import type { Spec } from '../../../ts/spec/types.ts';
@@ -57,8 +57,31 @@ test('a process with no args is refused', (t) => {
   t.is((checkSpec(spec((s) => delete s.process!.args)) as ConfigError).field, 'process.args');
 });
 
-test('features of later versions are refused, not ignored', (t) => {
-  t.true(checkSpec(spec((s) => s.mounts!.push({ destination: '/x', source: '/tmp', options: ['bind', 'idmap'] }))) instanceof UnsupportedError);
+const MOUNT_MAP = [{ containerID: 1000, hostID: 0, size: 1 }];
+
+test('an idmapped bind with both maps of its own is accepted', (t) => {
+  t.is(checkSpec(spec((s) => s.mounts!.push({ destination: '/x', source: '/tmp', options: ['bind', 'idmap'], uidMappings: MOUNT_MAP, gidMappings: MOUNT_MAP }))), null);
+});
+
+test('an idmapped mount must be a bind', (t) => {
+  const r = checkSpec(spec((s) => s.mounts!.push({ destination: '/x', type: 'tmpfs', source: 'tmpfs', options: ['idmap'], uidMappings: MOUNT_MAP, gidMappings: MOUNT_MAP })));
+  t.regex((r as ConfigError).field, /^mounts\[\d+\]\.options$/);
+});
+
+test('a mount\'s uidMappings needs its gidMappings', (t) => {
+  const r = checkSpec(spec((s) => s.mounts!.push({ destination: '/x', source: '/tmp', options: ['rbind'], uidMappings: MOUNT_MAP })));
+  t.regex((r as ConfigError).field, /^mounts\[\d+\]\.gidMappings$/);
+});
+
+test('idmap without maps needs a user namespace for the container', (t) => {
+  const r = checkSpec(spec((s) => s.mounts!.push({ destination: '/x', source: '/tmp', options: ['bind', 'ridmap'] })));
+  t.regex(r?.message ?? '', /no user namespace/);
+});
+
+test('a mount\'s maps follow the kernel\'s rules for ranges', (t) => {
+  const overlapping = [...MOUNT_MAP, { containerID: 1000, hostID: 5, size: 1 }];
+  const r = checkSpec(spec((s) => s.mounts!.push({ destination: '/x', source: '/tmp', options: ['bind'], uidMappings: overlapping, gidMappings: MOUNT_MAP })));
+  t.regex(r?.message ?? '', /mounts\[\d+\]\.uidMappings\[1\]: overlaps/);
 });
 
 test('a new user namespace needs both id maps, and maps need a new user namespace', (t) => {

@@ -23,8 +23,15 @@ use crate::sys::{fs as sysfs, process as sysproc};
 pub const INIT_COMM: &str = "ocirun-init";
 
 /// Sets up the container and executes its process. Returns only the failure.
-pub fn run(ch: &mut Channel, spec: &Spec, opts: &InitOptions, state_dir: OwnedFd, filter: Option<&Filter>) -> Failure {
-    match setup(ch, spec, opts, filter) {
+pub fn run(
+    ch: &mut Channel,
+    spec: &Spec,
+    opts: &InitOptions,
+    state_dir: OwnedFd,
+    filter: Option<&Filter>,
+    idmapped: rootfs::IdmappedMounts,
+) -> Failure {
+    match setup(ch, spec, opts, filter, idmapped) {
         Err(f) => f,
         Ok(plan) => {
             if let Err(f) = ch.send(&FromInit::Ready).map_err(protocol_failure) {
@@ -44,7 +51,13 @@ pub fn run(ch: &mut Channel, spec: &Spec, opts: &InitOptions, state_dir: OwnedFd
     }
 }
 
-fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions, filter: Option<&Filter>) -> Result<exec::Exec, Failure> {
+fn setup(
+    ch: &mut Channel,
+    spec: &Spec,
+    opts: &InitOptions,
+    filter: Option<&Filter>,
+    idmapped: rootfs::IdmappedMounts,
+) -> Result<exec::Exec, Failure> {
     match ch.recv::<ToInit>().map_err(protocol_failure)? {
         ToInit::Proceed => {}
         other => return Err(protocol_failure(format!("expected proceed, got {other:?}"))),
@@ -69,7 +82,7 @@ fn setup(ch: &mut Channel, spec: &Spec, opts: &InitOptions, filter: Option<&Filt
     if let Some(adj) = process.oom_score_adj {
         write_oom_score_adj(&procfs, adj).map_err(failed)?;
     }
-    rootfs::prepare(spec, opts).map_err(failed)?;
+    rootfs::prepare(spec, opts, idmapped).map_err(failed)?;
     hook_points::before_pivot(ch, spec, opts)?;
     rootfs::switch_root(spec, opts).map_err(failed)?;
     setup_terminal(ch, process, Console::Bind)?;

@@ -8,6 +8,7 @@ use super::protocol::{Failure, FromInit, InitOptions, SeccompLoad, Step, StepErr
 use super::{protocol_failure, stage_container};
 use crate::cgroups::{self, CgroupPaths};
 use crate::namespaces::{self, Forked};
+use crate::rootfs;
 use crate::seccomp;
 use crate::spec::Spec;
 use crate::sys::{fs as sysfs, process};
@@ -28,13 +29,15 @@ pub fn run(ch: &mut Channel, options: InitOptions) -> Result<(), Failure> {
     }
     let cgroup_dir = options.cgroup_fd.and_then(sysfs::inherited);
     let linux = spec.linux();
+    let idmapped = rootfs::prepare_idmapped_mounts(rootfs::all_mounts(&spec, &options), linux, &options.bundle)
+        .map_err(|e| e.to_failure())?;
     match namespaces::enter(linux, cgroup_dir).map_err(|e| e.to_failure())? {
         Forked::Parent(pid) => {
             let sent = ch.send(&FromInit::InitPid { pid });
             process::exit_now(if sent.is_ok() { 0 } else { 1 });
         }
         Forked::Child => {
-            let failure = stage_container::run(ch, &spec, &options, state_dir, seccomp.as_ref());
+            let failure = stage_container::run(ch, &spec, &options, state_dir, seccomp.as_ref(), idmapped);
             let _ = ch.send(&FromInit::Failed(failure));
             process::exit_now(1);
         }

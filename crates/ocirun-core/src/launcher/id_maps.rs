@@ -17,14 +17,9 @@ pub fn map_text(maps: &[IdMapping]) -> String {
     maps.iter().map(|m| format!("{} {} {}\n", m.container_id, m.host_id, m.size)).collect()
 }
 
-/// True when the container gets a user namespace of its own (rather than none, or one joined).
-pub fn creates_user_namespace(linux: &Linux) -> bool {
-    linux.namespace(NamespaceType::User).is_some_and(|n| n.path.is_none())
-}
-
 /// Writes both maps of `pid`'s new user namespace; nothing when the container makes none.
 pub fn write(pid: i32, linux: &Linux) -> Result<(), LaunchError> {
-    if !creates_user_namespace(linux) {
+    if !linux.creates(NamespaceType::User) {
         return Ok(());
     }
     for (file, maps) in [("uid_map", &linux.uid_mappings), ("gid_map", &linux.gid_mappings)] {

@@ -53,10 +53,21 @@ pub enum RootfsError {
     ProcDestination { dst: String },
     #[error("mount {fstype} on {dst}: {fstype} must be mounted on an ordinary directory, and {dst} {why}")]
     NotOrdinaryDirectory { fstype: String, dst: String, why: String },
-    #[error(
-        "mount on {dst}: option {option} needs idmapped mounts, which this version of ocirun does not support yet"
-    )]
-    Unsupported { dst: String, option: String },
+    #[error("mount on {dst}: {why}")]
+    IdmapConfig { dst: String, why: &'static str },
+    #[error("mount on {dst}: make the user namespace that carries its idmapping")]
+    IdmapNamespace {
+        dst: String,
+        #[source]
+        errno: Errno,
+    },
+    #[error("mount {src:?} on {dst}: the kernel refused to idmap it (the filesystem may not support idmapped mounts, or {src:?} is idmapped already)")]
+    IdmapRefused {
+        src: PathBuf,
+        dst: String,
+        #[source]
+        errno: Errno,
+    },
     #[error("copy the contents of {dst} into the new tmpfs (tmpcopyup)")]
     Copyup {
         dst: String,
@@ -120,7 +131,9 @@ impl StepError for RootfsError {
             | Source { .. }
             | ProcDestination { .. }
             | NotOrdinaryDirectory { .. }
-            | Unsupported { .. }
+            | IdmapConfig { .. }
+            | IdmapNamespace { .. }
+            | IdmapRefused { .. }
             | Copyup { .. } => Step::Mount,
             Device { .. } | DeviceMismatch { .. } => Step::CreateDevice,
             Symlink { .. } => Step::DevSymlink,
@@ -141,6 +154,8 @@ impl StepError for RootfsError {
             | MountRejected { errno, .. }
             | Source { errno, .. }
             | Copyup { errno, .. }
+            | IdmapNamespace { errno, .. }
+            | IdmapRefused { errno, .. }
             | Device { errno, .. }
             | Symlink { errno, .. }
             | PivotRoot { errno, .. }
@@ -151,7 +166,7 @@ impl StepError for RootfsError {
             MissingType { .. }
             | ProcDestination { .. }
             | NotOrdinaryDirectory { .. }
-            | Unsupported { .. }
+            | IdmapConfig { .. }
             | DeviceMismatch { .. } => None,
         }
     }

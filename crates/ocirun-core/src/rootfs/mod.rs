@@ -5,6 +5,7 @@ mod cgroup_mount;
 mod copyup;
 mod devices;
 mod error;
+mod idmap;
 mod mounts;
 mod options;
 mod paths;
@@ -15,6 +16,7 @@ pub mod resolve;
 use std::path::Path;
 
 pub use error::RootfsError;
+pub use idmap::{prepare as prepare_idmapped_mounts, IdmappedMounts};
 pub use options::MountOptions;
 pub use resolve::RootDir;
 
@@ -22,8 +24,9 @@ use crate::init::protocol::InitOptions;
 use crate::spec::{NamespaceType, Spec};
 
 /// Everything done while the host's file system is still reachable, before the switch of root:
-/// the point where the prestart, createRuntime and createContainer hooks run.
-pub fn prepare(spec: &Spec, opts: &InitOptions) -> Result<(), RootfsError> {
+/// the point where the prestart, createRuntime and createContainer hooks run. `idmapped` holds
+/// what stage 0 made of the idmapped mounts.
+pub fn prepare(spec: &Spec, opts: &InitOptions, mut idmapped: IdmappedMounts) -> Result<(), RootfsError> {
     let linux = spec.linux();
     let rootfs_propagation = linux.rootfs_propagation.as_deref();
     propagation::isolate_from_host(rootfs_propagation)?;
@@ -31,13 +34,12 @@ pub fn prepare(spec: &Spec, opts: &InitOptions) -> Result<(), RootfsError> {
     let root =
         RootDir::open(&opts.rootfs).map_err(|errno| RootfsError::OpenRootfs { path: opts.rootfs.clone(), errno })?;
 
-    let own_userns = linux.namespace(NamespaceType::User).is_some_and(|n| n.path.is_none());
     let cgroups = cgroup_mount::CgroupView {
-        new_cgroupns: linux.namespace(NamespaceType::Cgroup).is_some_and(|n| n.path.is_none()),
-        userns_dirs: if own_userns { opts.cgroups.as_ref() } else { None },
+        new_cgroupns: linux.creates(NamespaceType::Cgroup),
+        userns_dirs: if linux.creates(NamespaceType::User) { opts.cgroups.as_ref() } else { None },
     };
-    for m in spec.mounts.iter().chain(&opts.extra_mounts) {
-        mounts::mount_entry(&root, m, &opts.bundle, &cgroups, linux.mount_label.as_deref())?;
+    for (i, m) in all_mounts(spec, opts).enumerate() {
+        mounts::mount_entry(&root, m, &opts.bundle, &cgroups, linux.mount_label.as_deref(), idmapped.take(i))?;
     }
     let dev_bound = spec.mounts.iter().any(|m| {
         resolve::clean(Path::new(&m.destination)) == Path::new("/dev") && MountOptions::parse(&m.options).bind
@@ -51,6 +53,11 @@ pub fn prepare(spec: &Spec, opts: &InitOptions) -> Result<(), RootfsError> {
         devices::link_ptmx(&root)?;
     }
     Ok(())
+}
+
+/// config.mounts, then the mounts the runtime adds, in the order they are mounted.
+pub fn all_mounts<'a>(spec: &'a Spec, opts: &'a InitOptions) -> impl Iterator<Item = &'a crate::spec::Mount> {
+    spec.mounts.iter().chain(&opts.extra_mounts)
 }
 
 /// The switch of root. Afterwards "/" is the container's root.

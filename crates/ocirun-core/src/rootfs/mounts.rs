@@ -28,28 +28,26 @@ const PROC_FILES_ALLOWED: &[&str] = &[
     "/proc/sys/kernel/ns_last_pid",
 ];
 
-/// One config.mounts entry; `mount_label` is linux.mountLabel.
+/// One config.mounts entry; `mount_label` is linux.mountLabel, `idmapped` the detached clone
+/// stage 0 made of an idmapped bind's source (see idmap.rs).
 pub fn mount_entry(
     root: &RootDir,
     m: &Mount,
     bundle: &Path,
     cgroups: &cgroup_mount::CgroupView<'_>,
     mount_label: Option<&str>,
+    idmapped: Option<OwnedFd>,
 ) -> Result<(), RootfsError> {
     let dst = resolve::clean(Path::new(&m.destination));
     let dst_s = resolve::display(&dst);
     let o = MountOptions::parse(&m.options);
     let fstype = m.kind.as_deref().filter(|t| !t.is_empty());
     let what = m.source.clone().or_else(|| fstype.map(str::to_string)).unwrap_or_else(|| "none".into());
-    if o.idmap || !m.uid_mappings.is_empty() || !m.gid_mappings.is_empty() {
-        let option = if o.idmap { "idmap" } else { "uidMappings" };
-        return Err(RootfsError::Unsupported { dst: dst_s, option: option.into() });
-    }
     if o.remount {
         return remount(root, &dst, &o, &what);
     }
     if o.bind || fstype == Some("bind") {
-        return bind_mount(root, m, &dst, &o, bundle);
+        return bind_mount(root, m, &dst, &o, bundle, idmapped);
     }
     match fstype {
         None => Err(RootfsError::MissingType { what, dst: dst_s }),
@@ -172,22 +170,30 @@ pub(super) fn attach(
     Ok(())
 }
 
-/// A bind mount: a clone of the source's mount tree, its attributes set, then attached.
-fn bind_mount(root: &RootDir, m: &Mount, dst: &Path, o: &MountOptions, bundle: &Path) -> Result<(), RootfsError> {
+/// A bind mount: a clone of the source's mount tree (or the idmapped clone made in stage 0),
+/// its attributes set, then attached.
+fn bind_mount(
+    root: &RootDir,
+    m: &Mount,
+    dst: &Path,
+    o: &MountOptions,
+    bundle: &Path,
+    idmapped: Option<OwnedFd>,
+) -> Result<(), RootfsError> {
     let src = bind_source(m, bundle);
-    let src_fd = sysfs::openat(None, &src, libc::O_PATH, 0).map_err(|errno| RootfsError::Source {
-        src: src.clone(),
-        dst: resolve::display(dst),
-        errno,
-    })?;
-    let is_dir = sysfs::fstat(src_fd.as_fd())
-        .map(|st| st.st_mode & libc::S_IFMT == libc::S_IFDIR)
-        .map_err(|errno| RootfsError::Source { src: src.clone(), dst: resolve::display(dst), errno })?;
+    let source_err = |errno| RootfsError::Source { src: src.clone(), dst: resolve::display(dst), errno };
     let what = resolve::display(&src);
+    let err = mount_err(&what, dst);
+    let mnt = match idmapped {
+        Some(mnt) => mnt,
+        None => {
+            let src_fd = sysfs::openat(None, &src, libc::O_PATH, 0).map_err(source_err)?;
+            mount::open_tree_clone(src_fd.as_fd(), o.recursive_bind).map_err(&err)?
+        }
+    };
+    let is_dir = sysfs::fstat(mnt.as_fd()).map(|st| st.st_mode & libc::S_IFMT == libc::S_IFDIR).map_err(source_err)?;
     let create = if is_dir { Create::Directory } else { Create::File };
     let target = destination(root, dst, create, None, &what)?;
-    let err = mount_err(&what, dst);
-    let mnt = mount::open_tree_clone(src_fd.as_fd(), o.recursive_bind).map_err(&err)?;
     set_attrs(mnt.as_fd(), o).map_err(&err)?;
     attach(&mnt, &target, o, &what, dst)
 }
@@ -203,7 +209,7 @@ pub(super) fn set_attrs(mnt: BorrowedFd<'_>, o: &MountOptions) -> Result<(), Err
 }
 
 /// Bind sources are absolute, or relative to the bundle.
-fn bind_source(m: &Mount, bundle: &Path) -> PathBuf {
+pub(super) fn bind_source(m: &Mount, bundle: &Path) -> PathBuf {
     let src = Path::new(m.source.as_deref().unwrap_or(""));
     if src.is_absolute() {
         src.to_path_buf()

@@ -36,7 +36,10 @@ pub struct MountOptions {
     pub params: Vec<FsParam>,
     pub remount: bool,
     pub tmpcopyup: bool,
+    /// idmap or ridmap: the bind is idmapped (see idmap.rs).
     pub idmap: bool,
+    /// ridmap: every mount of an rbind's subtree is idmapped, not only its top.
+    pub recursive_idmap: bool,
 }
 
 /// What an option means for a mount attribute: set or clear `bits`.
@@ -142,7 +145,11 @@ impl MountOptions {
                 }
                 "remount" => o.remount = true,
                 "tmpcopyup" => o.tmpcopyup = true,
-                "idmap" | "ridmap" => o.idmap = true,
+                "idmap" => o.idmap = true,
+                "ridmap" => {
+                    o.idmap = true;
+                    o.recursive_idmap = true;
+                }
                 // "defaults" is rw,suid,dev,exec,async: what a new mount has anyway. "silent"
                 // (MS_SILENT) only quiets the kernel's log about a failed mount(2); fsconfig has
                 // no such flag and filesystems refuse it as a parameter. "loud" undoes it.
@@ -256,6 +263,14 @@ mod tests {
         assert!(o.bind && o.recursive_bind);
         assert_eq!(o.recursive_attrs.attr_set, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID);
         assert_eq!(o.attrs.attr_set, 0);
+    }
+
+    #[test]
+    fn ridmap_idmaps_the_whole_subtree_and_idmap_only_the_top() {
+        let (top, all) = (parse(&["rbind", "idmap"]), parse(&["rbind", "ridmap"]));
+        assert!(top.idmap && !top.recursive_idmap);
+        assert!(all.idmap && all.recursive_idmap);
+        assert!(top.params.is_empty() && all.params.is_empty());
     }
 
     #[test]

@@ -119,4 +119,10 @@ impl Linux {
     pub fn namespace(&self, kind: NamespaceType) -> Option<&Namespace> {
         self.namespaces.iter().find(|n| n.kind == kind)
     }
+
+    /// True when the container gets a namespace of this type of its own (rather than none, or
+    /// one joined by path).
+    pub fn creates(&self, kind: NamespaceType) -> bool {
+        self.namespace(kind).is_some_and(|n| n.path.is_none())
+    }
 }

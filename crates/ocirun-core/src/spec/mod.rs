@@ -158,7 +158,7 @@ pub struct Mount {
     pub gid_mappings: Vec<IdMapping>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IdMapping {
     #[serde(rename = "containerID")]

@@ -17,6 +17,7 @@ pub const MOUNT_ATTR_NOATIME: u64 = 0x0000_0010;
 pub const MOUNT_ATTR_STRICTATIME: u64 = 0x0000_0020;
 pub const MOUNT_ATTR_NODIRATIME: u64 = 0x0000_0080;
 pub const MOUNT_ATTR_NOSYMFOLLOW: u64 = 0x0020_0000;
+const MOUNT_ATTR_IDMAP: u64 = 0x0010_0000;
 
 const FSOPEN_CLOEXEC: u32 = 0x1;
 const FSMOUNT_CLOEXEC: u32 = 0x1;
@@ -151,6 +152,18 @@ pub fn move_mount(from: BorrowedFd<'_>, to: BorrowedFd<'_>) -> SysResult<()> {
 pub fn mount_setattr(fd: BorrowedFd<'_>, recursive: bool, attr: MountAttr) -> SysResult<()> {
     let raw =
         RawMountAttr { attr_set: attr.attr_set, attr_clr: attr.attr_clr, propagation: attr.propagation, userns_fd: 0 };
+    setattr_fd(fd, recursive, &raw)
+}
+
+/// Makes the detached mount `fd` an idmapped one, translating ids as the user namespace
+/// `userns` maps them; `recursive` idmaps every mount of the subtree.
+pub fn mount_setattr_idmap(fd: BorrowedFd<'_>, recursive: bool, userns: BorrowedFd<'_>) -> SysResult<()> {
+    let raw =
+        RawMountAttr { attr_set: MOUNT_ATTR_IDMAP, attr_clr: 0, propagation: 0, userns_fd: userns.as_raw_fd() as u64 };
+    setattr_fd(fd, recursive, &raw)
+}
+
+fn setattr_fd(fd: BorrowedFd<'_>, recursive: bool, raw: &RawMountAttr) -> SysResult<()> {
     let mut flags = libc::AT_EMPTY_PATH as u32;
     if recursive {
         flags |= libc::AT_RECURSIVE as u32;
@@ -162,7 +175,7 @@ pub fn mount_setattr(fd: BorrowedFd<'_>, recursive: bool, attr: MountAttr) -> Sy
             fd.as_raw_fd(),
             c"".as_ptr(),
             flags,
-            &raw as *const RawMountAttr,
+            raw as *const RawMountAttr,
             std::mem::size_of::<RawMountAttr>(),
         )
     })

@@ -36,6 +36,16 @@ pub fn clone_sibling(flags: u64) -> SysResult<Forked> {
     Ok(if ret == 0 { Forked::Child } else { Forked::Parent(ret as i32) })
 }
 
+/// clone(2) with fork semantics and `flags` added: a child of the caller, which must reap it.
+///
+/// Only call this from a single-threaded process.
+pub fn clone_child(flags: u64) -> SysResult<Forked> {
+    let all = flags | libc::SIGCHLD as u64;
+    // SAFETY: as for clone_sibling: fork semantics in a single-threaded caller.
+    let ret = check(unsafe { libc::syscall(libc::SYS_clone, all, 0usize, 0usize, 0usize, 0usize) })?;
+    Ok(if ret == 0 { Forked::Child } else { Forked::Parent(ret as i32) })
+}
+
 /// Whether this kernel has time namespaces.
 pub fn has_time_namespace() -> bool {
     std::path::Path::new("/proc/self/ns/time").exists()

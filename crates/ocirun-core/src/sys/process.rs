@@ -29,6 +29,19 @@ pub fn set_no_new_privs() -> SysResult<()> {
     .map(drop)
 }
 
+/// Asks the kernel to SIGKILL this process when its parent exits.
+pub fn die_with_parent() -> SysResult<()> {
+    prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as u64).map(drop)
+}
+
+/// Sleeps until a signal ends the process.
+pub fn pause_forever() -> ! {
+    loop {
+        // SAFETY: pause has no arguments and only returns after a handled signal.
+        unsafe { libc::pause() };
+    }
+}
+
 /// A non-dumpable process cannot be ptraced nor have its /proc files opened by others.
 pub fn set_dumpable(dumpable: bool) -> SysResult<()> {
     prctl(libc::PR_SET_DUMPABLE, dumpable as u64).map(drop)
@@ -150,6 +163,11 @@ pub fn exec_closing_from(
 pub fn getpid() -> i32 {
     // SAFETY: getpid cannot fail.
     unsafe { libc::getpid() }
+}
+
+pub fn getppid() -> i32 {
+    // SAFETY: getppid cannot fail.
+    unsafe { libc::getppid() }
 }
 
 /// Ends the process without running destructors or flushing stdio buffers that a cloned
