@@ -2,10 +2,14 @@
 // output helpers. Reading flags and the environment happens here and in main.ts only.
 import { appendFileSync, writeSync } from 'node:fs';
 import { Factory } from '../container/factory.ts';
+import { isRootless, type RootlessMode } from '../container/rootless.ts';
 import { createLogger, type LogFormat, type Logger } from '../log/index.ts';
 
 export interface GlobalOptions {
-  root: string;
+  /** --root; the default depends on rootless mode. */
+  root?: string;
+  /** --rootless: auto (the default), true or false. */
+  rootless?: RootlessMode;
   log?: string;
   logFormat: LogFormat;
   debug?: boolean;
@@ -32,7 +36,8 @@ export class CliContext {
   get factory(): Factory {
     // A CLI call does one thing at a time: blocking calls run inline.
     this.#factory ??= new Factory({
-      root: this.globals.root,
+      ...(this.globals.root ? { root: this.globals.root } : {}),
+      rootless: isRootless(this.globals.rootless),
       logger: this.logger,
       blockingCalls: 'inline',
       systemdCgroup: !!this.globals.systemdCgroup,

@@ -220,10 +220,11 @@ type OnAction = (load: () => Promise<Action>, args: unknown[], cmd: Command) => 
 function build(onAction: OnAction, only: string | undefined): Command {
   const program = new Command('ocirun')
     .description('ocirun: an OCI container runtime, a drop-in for runc')
-    .option('--root <dir>', 'root directory for storage of container state', DEFAULT_ROOT)
+    .option('--root <dir>', `root directory for storage of container state (default: "${DEFAULT_ROOT}", or $XDG_RUNTIME_DIR/ocirun when rootless)`)
     .option('--log <file>', 'set the log file to write ocirun logs to (default is stderr)')
     .addOption(new Option('--log-format <format>', 'set the log format').choices(['text', 'json']).default('text'))
     .option('--debug', 'enable debug logging')
+    .addOption(new Option('--rootless <value>', 'ignore cgroup permission errors (\'true\', \'false\', or \'auto\')').choices(['auto', 'true', 'false']).default('auto'))
     .option('--systemd-cgroup', 'use the systemd cgroup driver (refused: only the cgroupfs driver is supported)')
     .version(versionText(), '-v, --version', 'print the version')
     .enablePositionalOptions()
@@ -267,7 +268,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode;
     const message = e instanceof Error ? e.message : String(e);
     const { text, code } = failureReport(commandName, message);
-    const reporter = ctx ?? new CliContext({ root: DEFAULT_ROOT, logFormat: 'text' });
+    const reporter = ctx ?? new CliContext({ logFormat: 'text' });
     reporter.logger.error(text);
     // With --log the line goes to the file; like runc, say it on stderr too.
     if (reporter.globals.log) process.stderr.write(text + '\n');

@@ -126,7 +126,10 @@ export class Container {
 
   /** The container's cgroup paths as the addon takes them. */
   #cgroups(record: ContainerRecord): string {
-    if (!record.cgroupPaths) throw new InvalidStateError(this.id, 'unknown', 'cgroups', 'the container has no cgroups recorded');
+    if (!record.cgroupPaths) {
+      const why = record.rootless ? 'the container has no cgroup: it was created in rootless mode' : 'the container has no cgroups recorded';
+      throw new InvalidStateError(this.id, 'unknown', 'cgroups', why);
+    }
     return JSON.stringify(record.cgroupPaths);
   }
 

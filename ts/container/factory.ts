@@ -14,6 +14,7 @@ import { type CgroupPaths, type ContainerRecord, StateStore } from './state-stor
 import { prepareStdio, type PreparedStdio, type StdioOptions } from './stdio.ts';
 import { Terminal } from './terminal.ts';
 import { checkTerminal } from './terminal-rules.ts';
+import { isRootless, rootlessCgroupProblem, rootlessRoot } from './rootless.ts';
 
 
 export interface FactoryOptions {
@@ -39,6 +40,11 @@ export interface FactoryOptions {
    * (the CLI, which makes one container per process).
    */
   zygote?: boolean;
+  /**
+   * Rootless mode (runc's --rootless): containers get no cgroup, so cgroup settings are
+   * refused. The default is rootless when this process is not root.
+   */
+  rootless?: boolean;
 }
 
 export interface CreateOptions {
@@ -78,6 +84,24 @@ export interface CreateOptions {
   detached?: boolean;
 }
 
+/** The container's cgroups, checked against the host and planned (as JSON). */
+function planCgroups(raw: Buffer, id: string, systemd: boolean, log: Logger): { paths: string } {
+  const n = native();
+  const check = n.checkCgroups(raw, id, systemd);
+  if (check.failure) throw toError(check.failure);
+  for (const w of check.warnings) log.warn(w);
+  const plan = n.planCgroups(raw, id);
+  if (plan.failure) throw toError(plan.failure);
+  return { paths: plan.paths };
+}
+
+/** Rootless: no cgroup at all, and so no cgroup setting either. */
+function withoutCgroups(spec: Spec): { paths: undefined } {
+  const problem = rootlessCgroupProblem(spec);
+  if (problem) throw problem;
+  return { paths: undefined };
+}
+
 function ownerName(): string {
   try {
     return userInfo().username;
@@ -92,9 +116,11 @@ export class Factory {
   readonly root: string;
   readonly #ctx: RuntimeContext;
   readonly #systemdCgroup: boolean;
+  readonly rootless: boolean;
 
   constructor(opts: FactoryOptions = {}) {
-    this.root = opts.root ?? DEFAULT_ROOT;
+    this.rootless = opts.rootless ?? isRootless();
+    this.root = opts.root ?? (this.rootless ? rootlessRoot() : DEFAULT_ROOT);
     this.#systemdCgroup = !!opts.systemdCgroup;
     this.#ctx = {
       store: new StateStore(this.root),
@@ -119,14 +145,10 @@ export class Factory {
     checkTerminal(terminal, !!opts.detached, opts.consoleSocket);
     // Everything about cgroups that can be refused is refused before anything exists.
     const n = native();
-    const check = n.checkCgroups(bundle.raw, id, this.#systemdCgroup);
-    if (check.failure) throw toError(check.failure);
-    for (const w of check.warnings) log.warn(w);
+    const plan = this.rootless ? withoutCgroups(bundle.spec) : planCgroups(bundle.raw, id, this.#systemdCgroup, log);
     const settings = n.checkSettings(bundle.raw);
     if (settings.failure) throw toError(settings.failure);
     for (const w of settings.warnings) log.warn(w);
-    const plan = n.planCgroups(bundle.raw, id);
-    if (plan.failure) throw toError(plan.failure);
     const store = this.#ctx.store;
     const dir = store.createDir(id);
     let handle: InitHandle | undefined;
@@ -148,7 +170,7 @@ export class Factory {
         annotations: bundle.spec.annotations ?? {},
         phase: 'creating',
         creator: { pid: process.pid, startTime: self?.startTime ?? 0 },
-        cgroupPaths: JSON.parse(plan.paths) as CgroupPaths,
+        ...(plan.paths ? { cgroupPaths: JSON.parse(plan.paths) as CgroupPaths } : { rootless: true }),
         resources: bundle.spec.linux?.resources ?? {},
         ...(opts.notifySocket ? { notifySocket: opts.notifySocket } : {}),
       };
@@ -166,7 +188,7 @@ export class Factory {
         rootfs: bundle.rootfs,
         stateDir: dir,
         noPivot: !!opts.noPivot,
-        cgroupPaths: plan.paths,
+        cgroupPaths: plan.paths ?? '{}',
         ...(stdio.fds ? { stdio: stdio.fds } : {}),
         noNewKeyring: !!opts.noNewKeyring,
         ...(opts.preserveFds?.length ? { preserveFds: opts.preserveFds } : {}),
@@ -184,7 +206,7 @@ export class Factory {
       }
       const init = spawned.handle;
       record.init = { pid: init.pid, startTime: init.startTime };
-      record.cgroupPaths = JSON.parse(init.cgroupPaths) as CgroupPaths;
+      if (plan.paths) record.cgroupPaths = JSON.parse(init.cgroupPaths) as CgroupPaths;
       // The init sets the container up while this thread records its pid.
       const proceeding = this.#ctx.ops.proceed(init);
       try {

@@ -53,6 +53,8 @@ export interface ContainerRecord {
   init?: ProcessRef;
   /** The container's cgroups, recorded before they are created. */
   cgroupPaths?: CgroupPaths;
+  /** Created in rootless mode, and so without cgroups. */
+  rootless?: boolean;
   /** linux.resources as they apply now: the config's, changed by updates. */
   resources?: LinuxResources;
   /** NOTIFY_SOCKET passthrough: the socket the container's READY= is passed on to. */

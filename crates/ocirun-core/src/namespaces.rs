@@ -162,7 +162,12 @@ pub fn become_root(linux: &Linux) -> Result<(), NamespaceError> {
     }
     let err = |errno| NamespaceError::BecomeRoot { errno };
     crate::sys::process::setresgid(0).map_err(err)?;
-    crate::sys::process::setgroups(&[]).map_err(err)?;
+    // EPERM: setgroups is denied in this namespace (a rootless map of one gid); the caller's
+    // groups then stay, as the kernel requires, and show as the overflow gid.
+    match crate::sys::process::setgroups(&[]) {
+        Ok(()) | Err(nix::errno::Errno::EPERM) => {}
+        Err(errno) => return Err(err(errno)),
+    }
     crate::sys::process::setresuid(0).map_err(err)
 }
 

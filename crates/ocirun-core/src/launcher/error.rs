@@ -27,6 +27,8 @@ pub enum LaunchError {
         #[source]
         errno: Errno,
     },
+    #[error("{tool} {pid} {args}: {why}")]
+    IdMapTool { tool: &'static str, pid: i32, args: String, why: String },
     #[error("{what} {path:?}")]
     Path {
         what: &'static str,
@@ -94,6 +96,7 @@ impl LaunchError {
             LaunchError::InitExited(_) | LaunchError::InitGone { .. } => "EINITEXITED",
             LaunchError::Pidfd { .. } | LaunchError::Signal { .. } | LaunchError::Wait { .. } => "EPROCESS",
             LaunchError::Path { .. } => "EPATH",
+            LaunchError::IdMapTool { .. } => "EIDMAP",
             LaunchError::Cgroup(_) => "ECGROUP",
             LaunchError::Config(_) | LaunchError::Setting(_) | LaunchError::Seccomp(_) => "ECONFIG",
             LaunchError::NetDevice(_) => "ENETDEV",

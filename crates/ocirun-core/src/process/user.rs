@@ -8,11 +8,15 @@ use super::ProcessError;
 /// Switches to the configured user. Groups first (setgroups needs CAP_SETGID), then gid, then
 /// uid; supplementary groups are exactly additionalGids, so none of the caller's survive.
 pub fn switch_user(user: &User) -> Result<(), ProcessError> {
-    process::setgroups(&user.additional_gids).map_err(|errno| ProcessError::User {
-        what: "set supplementary groups",
-        id: format!("{:?}", user.additional_gids),
-        errno,
-    })?;
+    match process::setgroups(&user.additional_gids) {
+        // setgroups is denied in a rootless user namespace of one gid: nothing to set is fine.
+        Err(nix::errno::Errno::EPERM) if user.additional_gids.is_empty() => {}
+        other => other.map_err(|errno| ProcessError::User {
+            what: "set supplementary groups (setgroups is denied in a user namespace that maps one gid without newgidmap)",
+            id: format!("{:?}", user.additional_gids),
+            errno,
+        })?,
+    }
     process::setresgid(user.gid).map_err(|errno| ProcessError::User {
         what: "setgid",
         id: user.gid.to_string(),

@@ -52,8 +52,21 @@ pub fn mount_entry(
     match fstype {
         None => Err(RootfsError::MissingType { what, dst: dst_s }),
         Some("cgroup") => cgroup_mount::mount_cgroup(root, &dst, &o, cgroups),
-        Some(t) => new_filesystem(root, t, m.source.as_deref(), &dst, &o.with_mount_label(t, mount_label)),
+        Some(t) => match new_filesystem(root, t, m.source.as_deref(), &dst, &o.with_mount_label(t, mount_label)) {
+            Err(RootfsError::Mount { errno: Errno::EPERM, .. }) if t == "sysfs" => host_sysfs(root, m, &dst, bundle),
+            other => other,
+        },
     }
+}
+
+/// A new sysfs needs the network namespace owned by the container's user namespace; a
+/// rootless container sharing the host's network gets EPERM. As runc does, it then gets the
+/// host's /sys bound recursively instead, with the mount's own flags (ro, nosuid, ...).
+fn host_sysfs(root: &RootDir, m: &Mount, dst: &Path, bundle: &Path) -> Result<(), RootfsError> {
+    let mut options = m.options.clone();
+    options.push("rbind".into());
+    let bind = Mount { source: Some("/sys".into()), kind: Some("bind".into()), options, ..m.clone() };
+    bind_mount(root, &bind, dst, &MountOptions::parse(&bind.options), bundle, None)
 }
 
 fn mount_err(what: &str, dst: &Path) -> impl Fn(Errno) -> RootfsError {

@@ -1,0 +1,212 @@
+// Rootless mode: ocirun run by an unprivileged user (one the tests create, with ranges in
+// /etc/subuid and /etc/subgid). Its containers run as that user on the host and as root in
+// their user namespace, keep state under $XDG_RUNTIME_DIR/ocirun, and have no cgroup.
+import test, { type ExecutionContext } from 'ava';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Spec } from '../../ts/spec/types.ts';
+import { makeRootfs } from '../helpers/bundle.ts';
+import { type CliResult, testEnv, uniqueId } from '../helpers/cli.ts';
+import { cliPath } from '../helpers/paths.ts';
+
+const USER = 'ocirun-rootless';
+let uid = 0;
+/** The first of the user's 65536 subordinate uids and gids (useradd may have picked them). */
+let subBase = 0;
+let gid = 0;
+let runtimeDir = '';
+let bundle = '';
+
+/** The test user, made once per machine, with 65536 subordinate uids and gids. */
+function ensureUser(): void {
+  const exists = spawnSync('id', ['-u', USER]).status === 0;
+  if (!exists) execFileSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', USER]);
+  const starts = ['/etc/subuid', '/etc/subgid'].map((file) => {
+    const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+    const line = lines.find((l) => l.startsWith(`${USER}:`) && Number(l.split(':')[2]) >= 65536);
+    if (line) return Number(line.split(':')[1]);
+    appendFileSync(file, `${USER}:300000:65536\n`);
+    return 300000;
+  });
+  // One base for both keeps the expected maps simple; useradd gives equal ones.
+  if (starts[0] !== starts[1]) throw new Error(`${USER}: /etc/subuid and /etc/subgid start at ${starts.join(' and ')}`);
+  subBase = starts[0]!;
+  uid = Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }).trim());
+  gid = Number(execFileSync('id', ['-g', USER], { encoding: 'utf8' }).trim());
+}
+
+/**
+ * Runs the CLI as the test user, with its own XDG_RUNTIME_DIR and the bundle as cwd. Output
+ * goes to files: a detached container keeps the runtime's stdio, and a pipe would stay open
+ * as long as it lives.
+ */
+function asUser(args: string[]): CliResult {
+  const dir = mkdtempSync(join(tmpdir(), 'ocirun-out-'));
+  const out = openSync(join(dir, 'stdout'), 'w+');
+  const err = openSync(join(dir, 'stderr'), 'w+');
+  try {
+    const r = spawnSync(cliPath, args, {
+      cwd: bundle,
+      uid,
+      gid,
+      env: { ...testEnv, XDG_RUNTIME_DIR: runtimeDir, HOME: runtimeDir },
+      stdio: ['ignore', out, err],
+      timeout: 60_000,
+    });
+    const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+    return { code: r.status ?? -1, stdout: read('stdout'), stderr: read('stderr') };
+  } finally {
+    closeSync(out);
+    closeSync(err);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** config.json as `ocirun spec --rootless` writes it for the user, then edited. */
+function writeConfig(args: string[], edit?: (s: Spec) => void): void {
+  rmSync(join(bundle, 'config.json'), { force: true });
+  const r = asUser(['spec', '--rootless']);
+  if (r.code !== 0) throw new Error(`spec --rootless: ${r.stderr}`);
+  const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as Spec;
+  spec.process!.terminal = false;
+  spec.process!.args = args;
+  edit?.(spec);
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+}
+
+function detached(t: ExecutionContext): { id: string; pid: number } {
+  const id = uniqueId('rootless');
+  t.teardown(() => asUser(['delete', '--force', id]));
+  writeConfig(['sleep', '100']);
+  const r = asUser(['run', '-d', id]);
+  t.is(r.code, 0, r.stderr);
+  const state = JSON.parse(asUser(['state', id]).stdout) as { pid: number };
+  return { id, pid: state.pid };
+}
+
+test.before(() => {
+  ensureUser();
+  runtimeDir = mkdtempSync(join(tmpdir(), 'ocirun-xdg-'));
+  bundle = mkdtempSync(join(tmpdir(), 'ocirun-rootless-'));
+  makeRootfs(bundle);
+  execFileSync('chown', ['-R', `${uid}:${gid}`, runtimeDir, bundle]);
+  chmodSync(bundle, 0o755);
+});
+
+test.after.always(() => {
+  rmSync(runtimeDir, { recursive: true, force: true });
+  rmSync(bundle, { recursive: true, force: true });
+});
+
+test.serial('a rootless container runs and is root in its user namespace, the user mapped to it', (t) => {
+  writeConfig(['sh', '-c', 'id -u; id -g; cat /proc/self/uid_map']);
+  const r = asUser(['run', uniqueId('rootless')]);
+  t.is(r.code, 0, r.stderr);
+  const [u, g, map] = r.stdout.trim().split('\n');
+  t.deepEqual([u, g, map?.trim().split(/\s+/).join(' ')], ['0', '0', `0 ${uid} 1`]);
+});
+
+test.serial('on the host its processes are the unprivileged user', (t) => {
+  const { pid } = detached(t);
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('Uid:'));
+  t.is(line, `Uid:\t${uid}\t${uid}\t${uid}\t${uid}`);
+});
+
+test.serial('its state lives under $XDG_RUNTIME_DIR/ocirun', (t) => {
+  const { id } = detached(t);
+  t.true(existsSync(join(runtimeDir, 'ocirun', id, 'state.json')));
+  t.regex(asUser(['list']).stdout, new RegExp(`^${id}\\s+\\d+\\s+running\\s.*${USER}$`, 'm'));
+});
+
+test.serial('exec joins it as root', (t) => {
+  const { id } = detached(t);
+  const r = asUser(['exec', id, 'sh', '-c', 'id -u; cat /proc/self/uid_map']);
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' ')), ['0', `0 ${uid} 1`]);
+});
+
+test.serial('it cannot read or write the host\'s files that its user could not', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ocirun-hostonly-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  chmodSync(dir, 0o755);
+  writeFileSync(join(dir, 'secret'), 'root only\n', { mode: 0o600 });
+  writeConfig(['sh', '-c', 'cat /host/secret; touch /host/new; echo done'], (s) => {
+    s.mounts!.push({ destination: '/host', type: 'bind', source: dir, options: ['rbind', 'rw'] });
+  });
+  const r = asUser(['run', uniqueId('rootless')]);
+  t.regex(r.stdout + r.stderr, /secret'?: Permission denied/);
+  t.regex(r.stdout + r.stderr, /new: Permission denied/);
+  t.false(existsSync(join(dir, 'new')));
+});
+
+test.serial('a sysfs it cannot mount, sharing the host\'s network, is the host\'s /sys bound read-only', (t) => {
+  writeConfig(['sh', '-c', 'ls /sys/kernel >/dev/null && echo listed; touch /sys/kernel/x 2>&1; grep " /sys" /proc/self/mountinfo'], (s) => {
+    s.mounts = s.mounts!.map((m) => (m.destination === '/sys' ? { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] } : m));
+  });
+  const r = asUser(['run', uniqueId('rootless')]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^listed$/m);
+  t.regex(r.stdout, /Read-only file system/);
+  t.regex(r.stdout, / \/sys ro,nosuid,nodev,noexec/);
+  // The host's mounts below /sys came along: a new sysfs would have none.
+  t.regex(r.stdout, / \/sys\/fs\/cgroup /);
+});
+
+test.serial('several ranges are mapped through newuidmap and newgidmap from /etc/subuid and /etc/subgid', (t) => {
+  const maps = [{ containerID: 0, hostID: 0, size: 1 }, { containerID: 1, hostID: subBase, size: 65536 }];
+  writeConfig(['cat', '/proc/self/uid_map', '/proc/self/gid_map'], (s) => {
+    s.linux!.uidMappings = maps.map((m, i) => (i === 0 ? { ...m, hostID: uid } : m));
+    s.linux!.gidMappings = maps.map((m, i) => (i === 0 ? { ...m, hostID: gid } : m));
+  });
+  const r = asUser(['run', uniqueId('rootless')]);
+  t.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+  t.deepEqual(lines, [`0 ${uid} 1`, `1 ${subBase} 65536`, `0 ${gid} 1`, `1 ${subBase} 65536`]);
+});
+
+test.serial('a range the user was not given is refused with newuidmap\'s reason, leaving nothing', (t) => {
+  const id = uniqueId('rootless');
+  writeConfig(['true'], (s) => s.linux!.uidMappings!.push({ containerID: 1, hostID: subBase + 100000, size: 10 }));
+  const r = asUser(['run', id]);
+  t.is(r.code, 1);
+  t.regex(r.stderr, new RegExp(`newuidmap \\d+ 0 ${uid} 1 1 ${subBase + 100000} 10: newuidmap: uid range .* not allowed`));
+  t.false(existsSync(join(runtimeDir, 'ocirun', id)));
+});
+
+test.serial('resource limits are refused in rootless mode, naming the setting', (t) => {
+  const id = uniqueId('rootless');
+  writeConfig(['true'], (s) => (s.linux!.resources = { memory: { limit: 64 * 1024 * 1024 } }));
+  const r = asUser(['run', id]);
+  t.is(r.code, 1);
+  t.regex(r.stderr, /linux\.resources\.memory: cannot be applied in rootless mode: the container has no cgroup of its own/);
+  t.false(existsSync(join(runtimeDir, 'ocirun', id)));
+});
+
+test.serial('what needs a cgroup says the rootless container has none', (t) => {
+  const { id } = detached(t);
+  const r = asUser(['pause', id]);
+  t.is(r.code, 1);
+  t.regex(r.stderr, /the container has no cgroup: it was created in rootless mode/);
+});
+
+test.serial('--rootless true makes root\'s containers rootless too: no cgroup', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'ocirun-root-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const dir = mkdtempSync(join(tmpdir(), 'ocirun-bundle-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  makeRootfs(dir);
+  const run = (args: string[]) => spawnSync(cliPath, ['--root', root, '--rootless', 'true', ...args], { cwd: dir, env: testEnv, stdio: 'ignore' });
+  t.is(run(['spec']).status, 0);
+  const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Spec;
+  spec.process!.terminal = false;
+  spec.process!.args = ['sleep', '100'];
+  delete spec.linux!.resources;
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+  const id = uniqueId('rootless');
+  t.teardown(() => run(['delete', '--force', id]));
+  t.is(run(['run', '-d', id]).status, 0);
+  const record = JSON.parse(readFileSync(join(root, id, 'state.json'), 'utf8')) as { cgroupPaths?: unknown; rootless?: boolean };
+  t.deepEqual([record.cgroupPaths, record.rootless], [undefined, true]);
+});
