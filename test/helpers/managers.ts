@@ -22,8 +22,17 @@ export function missingTools(...tools: string[]): string {
   return missing.length ? `not installed: ${missing.join(', ')}` : '';
 }
 
-function exec(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeout?: number } = {}): Run {
-  const r = spawnSync(cmd, args, { env: opts.env ?? env, encoding: 'utf8', input: opts.input ?? '', timeout: opts.timeout ?? 120_000 });
+interface ExecOptions {
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  timeout?: number;
+  /** Run as this user instead of root. */
+  user?: { uid: number; gid: number };
+}
+
+function exec(cmd: string, args: string[], opts: ExecOptions = {}): Run {
+  const as = opts.user ? { uid: opts.user.uid, gid: opts.user.gid, cwd: '/' } : {};
+  const r = spawnSync(cmd, args, { env: opts.env ?? env, encoding: 'utf8', input: opts.input ?? '', timeout: opts.timeout ?? 120_000, ...as });
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
 }
 
@@ -92,8 +101,16 @@ export class Podman {
   readonly runtime: { path: string; calls(): string[][] };
   readonly #env: NodeJS.ProcessEnv;
 
-  /** `runtimes`: more runtimes to register by name (name -> executable), for `--runtime NAME`. */
-  constructor(runtimes: Record<string, string> = {}) {
+  /** Rootless podman: the unprivileged user it runs as. */
+  readonly #user: { uid: number; gid: number } | undefined;
+
+  /**
+   * `runtimes`: more runtimes to register by name (name -> executable), for `--runtime NAME`.
+   * `user`: run podman as this unprivileged user (rootless podman, which runs ocirun as root
+   * in a user namespace of its own making).
+   */
+  constructor(runtimes: Record<string, string> = {}, user?: { uid: number; gid: number }) {
+    this.#user = user;
     this.dir = mkdtempSync(join(tmpdir(), 'ocirun-podman-'));
     this.cgroupParent = `ocirun-podman-${process.pid}`;
     this.runtime = loggingRuntime(this.dir);
@@ -124,7 +141,15 @@ ${Object.entries(runtimes).map(([name, path]) => `${name} = ["${path}"]`).join('
     writeFileSync(storage, `[storage]\ndriver = "vfs"\ngraphroot = "${join(this.dir, 'graph')}"\nrunroot = "${join(this.dir, 'run')}"\n`);
     this.#env = { ...env, CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage, CONTAINERS_REGISTRIES_CONF: join(this.dir, 'registries.conf') };
     writeFileSync(join(this.dir, 'registries.conf'), 'unqualified-search-registries = []\n');
-    const imported = this.run(['import', busyboxTarball(this.dir), IMAGE]);
+    if (user) {
+      // Its own home and runtime directory, as a login gives (podman keeps its user namespace's
+      // pause process and its runtime's state there).
+      for (const d of ['home', 'xdg']) mkdirSync(join(this.dir, d), { mode: 0o700 });
+      this.#env = { ...this.#env, HOME: join(this.dir, 'home'), XDG_RUNTIME_DIR: join(this.dir, 'xdg') };
+    }
+    const tarball = busyboxTarball(this.dir);
+    if (user) exec('chown', ['-R', `${user.uid}:${user.gid}`, this.dir]);
+    const imported = this.run(['import', tarball, IMAGE]);
     if (imported.code !== 0) throw new Error(`podman import: ${imported.stderr}`);
   }
 
@@ -132,7 +157,7 @@ ${Object.entries(runtimes).map(([name, path]) => `${name} = ["${path}"]`).join('
   run(args: string[], opts: { input?: string; timeout?: number } = {}): Run {
     const [cmd, ...rest] = args;
     const withParent = cmd === 'run' || cmd === 'create' ? [cmd, '--cgroup-parent', `/${this.cgroupParent}`, ...rest] : args;
-    return exec('podman', ['--log-level', 'error', ...withParent], { env: this.#env, ...opts });
+    return exec('podman', ['--log-level', 'error', ...withParent], { env: this.#env, ...opts, ...(this.#user ? { user: this.#user } : {}) });
   }
 
   /** podman as `run` does it, but at a terminal (for `-t`). */
@@ -155,6 +180,11 @@ ${Object.entries(runtimes).map(([name, path]) => `${name} = ["${path}"]`).join('
   destroy(): void {
     this.run(['rm', '--all', '--force', '--time', '0']);
     this.run(['rmi', '--all', '--force']);
+    if (this.#user) {
+      // The process that holds rootless podman's user namespace open between commands.
+      const pidFile = join(this.dir, 'xdg', 'libpod', 'tmp', 'pause.pid');
+      if (existsSync(pidFile)) exec('kill', ['-9', readFileSync(pidFile, 'utf8').trim()]);
+    }
     removeCgroupTree(this.cgroupParent);
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -1,56 +1,43 @@
 // Rootless mode: ocirun run by an unprivileged user (one the tests create, with ranges in
 // /etc/subuid and /etc/subgid). Its containers run as that user on the host and as root in
-// their user namespace, keep state under $XDG_RUNTIME_DIR/ocirun, and have no cgroup.
+// their user namespace, keep state under $XDG_RUNTIME_DIR/ocirun, and have cgroups only
+// where they are delegated to the user.
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Spec } from '../../ts/spec/types.ts';
 import { makeRootfs } from '../helpers/bundle.ts';
 import { type CliResult, testEnv, uniqueId } from '../helpers/cli.ts';
 import { cliPath } from '../helpers/paths.ts';
+import { rootlessUser } from '../helpers/rootless-user.ts';
 
-const USER = 'ocirun-rootless';
+let user = '';
 let uid = 0;
-/** The first of the user's 65536 subordinate uids and gids (useradd may have picked them). */
-let subBase = 0;
 let gid = 0;
+let subBase = 0;
 let runtimeDir = '';
 let bundle = '';
-
-/** The test user, made once per machine, with 65536 subordinate uids and gids. */
-function ensureUser(): void {
-  const exists = spawnSync('id', ['-u', USER]).status === 0;
-  if (!exists) execFileSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', USER]);
-  const starts = ['/etc/subuid', '/etc/subgid'].map((file) => {
-    const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
-    const line = lines.find((l) => l.startsWith(`${USER}:`) && Number(l.split(':')[2]) >= 65536);
-    if (line) return Number(line.split(':')[1]);
-    appendFileSync(file, `${USER}:300000:65536\n`);
-    return 300000;
-  });
-  // One base for both keeps the expected maps simple; useradd gives equal ones.
-  if (starts[0] !== starts[1]) throw new Error(`${USER}: /etc/subuid and /etc/subgid start at ${starts.join(' and ')}`);
-  subBase = starts[0]!;
-  uid = Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }).trim());
-  gid = Number(execFileSync('id', ['-g', USER], { encoding: 'utf8' }).trim());
-}
 
 /**
  * Runs the CLI as the test user, with its own XDG_RUNTIME_DIR and the bundle as cwd. Output
  * goes to files: a detached container keeps the runtime's stdio, and a pipe would stay open
  * as long as it lives.
  */
-function asUser(args: string[]): CliResult {
+function asUser(args: string[], session?: string): CliResult {
   const dir = mkdtempSync(join(tmpdir(), 'ocirun-out-'));
   const out = openSync(join(dir, 'stdout'), 'w+');
   const err = openSync(join(dir, 'stderr'), 'w+');
   try {
-    const r = spawnSync(cliPath, args, {
+    // In a delegated session the runtime starts as root, joins the session's cgroups, and
+    // only then drops to the user, as a login into a systemd Delegate= slice would.
+    const [file, argv, ids] = session
+      ? ['sh', ['-c', `for d in ${session}; do echo $$ > $d/cgroup.procs; done; exec setpriv --reuid=${uid} --regid=${gid} --clear-groups "$@"`, 'sh', cliPath, ...args], {}]
+      : [cliPath, args, { uid, gid }];
+    const r = spawnSync(file, argv, {
       cwd: bundle,
-      uid,
-      gid,
+      ...ids,
       env: { ...testEnv, XDG_RUNTIME_DIR: runtimeDir, HOME: runtimeDir },
       stdio: ['ignore', out, err],
       timeout: 60_000,
@@ -87,7 +74,7 @@ function detached(t: ExecutionContext): { id: string; pid: number } {
 }
 
 test.before(() => {
-  ensureUser();
+  ({ name: user, uid, gid, subBase } = rootlessUser());
   runtimeDir = mkdtempSync(join(tmpdir(), 'ocirun-xdg-'));
   bundle = mkdtempSync(join(tmpdir(), 'ocirun-rootless-'));
   makeRootfs(bundle);
@@ -117,7 +104,7 @@ test.serial('on the host its processes are the unprivileged user', (t) => {
 test.serial('its state lives under $XDG_RUNTIME_DIR/ocirun', (t) => {
   const { id } = detached(t);
   t.true(existsSync(join(runtimeDir, 'ocirun', id, 'state.json')));
-  t.regex(asUser(['list']).stdout, new RegExp(`^${id}\\s+\\d+\\s+running\\s.*${USER}$`, 'm'));
+  t.regex(asUser(['list']).stdout, new RegExp(`^${id}\\s+\\d+\\s+running\\s.*${user}$`, 'm'));
 });
 
 test.serial('exec joins it as root', (t) => {
@@ -209,4 +196,57 @@ test.serial('--rootless true makes root\'s containers rootless too: no cgroup', 
   t.is(run(['run', '-d', id]).status, 0);
   const record = JSON.parse(readFileSync(join(root, id, 'state.json'), 'utf8')) as { cgroupPaths?: unknown; rootless?: boolean };
   t.deepEqual([record.cgroupPaths, record.rootless], [undefined, true]);
+});
+
+/**
+ * Cgroups delegated to the test user, as systemd's Delegate= gives them: a directory of its
+ * own in every hierarchy, and a session cgroup in it that the runtime runs from.
+ */
+function delegate(t: ExecutionContext): { name: string; session: string } {
+  const name = `ocirun-deleg-${process.pid}`;
+  const hierarchies = readdirSync('/sys/fs/cgroup').map((h) => join('/sys/fs/cgroup', h)).filter((h) => existsSync(join(h, 'cgroup.procs')));
+  for (const h of hierarchies) {
+    for (const dir of [join(h, name), join(h, name, 'session')]) {
+      mkdirSync(dir);
+      // A v1 cpuset takes no process until it has cpus and mems.
+      for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+        if (basename(h) === 'cpuset') writeFileSync(join(dir, f), readFileSync(join(h, f)));
+      }
+    }
+    execFileSync('chown', ['-R', `${uid}:${gid}`, join(h, name)]);
+  }
+  t.teardown(() => {
+    for (const h of hierarchies) {
+      for (const dir of [join(h, name, 'session'), join(h, name)]) if (existsSync(dir)) rmdirSync(dir);
+    }
+  });
+  return { name, session: hierarchies.map((h) => join(h, name, 'session')).join(' ') };
+}
+
+test.serial('in cgroups delegated to the user, a rootless container gets its own, with its limits', (t) => {
+  const { name, session } = delegate(t);
+  const id = uniqueId('rootless');
+  writeConfig(['sleep', '100'], (s) => {
+    s.linux!.cgroupsPath = `/${name}/${id}`;
+    s.linux!.resources = { memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 50 } };
+  });
+  t.teardown(() => asUser(['delete', '--force', id], session));
+  const r = asUser(['run', '-d', id], session);
+  t.is(r.code, 0, r.stderr);
+  const pid = (JSON.parse(asUser(['state', id]).stdout) as { pid: number }).pid;
+  const dir = (h: string) => `/sys/fs/cgroup/${h}/${name}/${id}`;
+  t.is(readFileSync(`${dir('memory')}/memory.limit_in_bytes`, 'utf8').trim(), String(64 * 1024 * 1024));
+  t.is(readFileSync(`${dir('pids')}/pids.max`, 'utf8').trim(), '50');
+  t.true(readFileSync(`${dir('unified')}/cgroup.procs`, 'utf8').split('\n').includes(String(pid)));
+  t.is(asUser(['pause', id], session).code, 0);
+  t.regex(readFileSync(`${dir('freezer')}/freezer.state`, 'utf8'), /FROZEN/);
+  t.is(asUser(['delete', '--force', id], session).code, 0);
+  t.false(existsSync(dir('memory')));
+});
+
+test.serial('without delegation the refusal names the directory the user may not write', (t) => {
+  writeConfig(['true'], (s) => (s.linux!.resources = { pids: { limit: 50 } }));
+  const r = asUser(['run', uniqueId('rootless')]);
+  t.is(r.code, 1);
+  t.regex(r.stderr, new RegExp(`linux\\.resources\\.pids: cannot be applied in rootless mode: the container has no cgroup of its own \\(/sys/fs/cgroup/\\S+ is not delegated to uid ${uid}\\)`));
 });

@@ -14,7 +14,7 @@ import { type CgroupPaths, type ContainerRecord, StateStore } from './state-stor
 import { prepareStdio, type PreparedStdio, type StdioOptions } from './stdio.ts';
 import { Terminal } from './terminal.ts';
 import { checkTerminal } from './terminal-rules.ts';
-import { isRootless, rootlessCgroupProblem, rootlessRoot } from './rootless.ts';
+import { inUserNamespace, isRootless, rootlessCgroupProblem, rootlessRoot, undelegatedDir } from './rootless.ts';
 
 
 export interface FactoryOptions {
@@ -95,11 +95,22 @@ function planCgroups(raw: Buffer, id: string, systemd: boolean, log: Logger): { 
   return { paths: plan.paths };
 }
 
-/** Rootless: no cgroup at all, and so no cgroup setting either. */
-function withoutCgroups(spec: Spec): { paths: undefined } {
-  const problem = rootlessCgroupProblem(spec);
-  if (problem) throw problem;
-  return { paths: undefined };
+/**
+ * Rootless: the planned cgroups when they are delegated to this user (every directory to be
+ * made sits in one the user may write, as a systemd Delegate= slice or a chown gives); else
+ * no cgroup at all, and so no cgroup setting either.
+ */
+function rootlessCgroups(raw: Buffer, spec: Spec, id: string, systemd: boolean, log: Logger): { paths: string | undefined } {
+  const undelegated = (why: string) => {
+    const problem = rootlessCgroupProblem(spec, why);
+    if (problem) throw problem;
+    return { paths: undefined };
+  };
+  // Root forced rootless keeps none: it would make them anywhere.
+  if (process.geteuid?.() === 0 && !inUserNamespace()) return undelegated('--rootless true as root');
+  const plan = planCgroups(raw, id, systemd, log);
+  const blocked = undelegatedDir(JSON.parse(plan.paths) as CgroupPaths);
+  return blocked ? undelegated(`${blocked} is not delegated to uid ${process.geteuid?.()}`) : plan;
 }
 
 function ownerName(): string {
@@ -145,7 +156,9 @@ export class Factory {
     checkTerminal(terminal, !!opts.detached, opts.consoleSocket);
     // Everything about cgroups that can be refused is refused before anything exists.
     const n = native();
-    const plan = this.rootless ? withoutCgroups(bundle.spec) : planCgroups(bundle.raw, id, this.#systemdCgroup, log);
+    const plan = this.rootless
+      ? rootlessCgroups(bundle.raw, bundle.spec, id, this.#systemdCgroup, log)
+      : planCgroups(bundle.raw, id, this.#systemdCgroup, log);
     const settings = n.checkSettings(bundle.raw);
     if (settings.failure) throw toError(settings.failure);
     for (const w of settings.warnings) log.warn(w);
@@ -206,7 +219,7 @@ export class Factory {
       }
       const init = spawned.handle;
       record.init = { pid: init.pid, startTime: init.startTime };
-      if (plan.paths) record.cgroupPaths = JSON.parse(init.cgroupPaths) as CgroupPaths;
+      if (plan.paths !== undefined) record.cgroupPaths = JSON.parse(init.cgroupPaths) as CgroupPaths;
       // The init sets the container up while this thread records its pid.
       const proceeding = this.#ctx.ops.proceed(init);
       try {

@@ -1,15 +1,33 @@
-// Rootless mode: ocirun run by an unprivileged user. The container then has no cgroup of its
-// own (an unprivileged user cannot make one, as on this host's cgroup v1), so what only a
-// cgroup can do is refused up front, naming the setting, rather than silently ignored.
+// Rootless mode: ocirun run by an unprivileged user. The container gets cgroups only where
+// they are delegated to the user; otherwise it has none, and what only a cgroup can do is
+// refused up front, naming the setting, rather than silently ignored.
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ConfigError } from '../errors.ts';
+import type { CgroupPaths } from './state-store.ts';
 import type { Spec } from '../spec/types.ts';
 
-/** runc's --rootless values: auto (the default) means rootless when not running as root. */
+/**
+ * runc's --rootless values: auto (the default) means rootless when not running as root over
+ * the host (not root, or root in a user namespace).
+ */
 export type RootlessMode = 'auto' | 'true' | 'false';
 
-export function isRootless(mode: RootlessMode = 'auto', euid = process.geteuid?.() ?? 0): boolean {
-  if (mode === 'auto') return euid !== 0;
+export function isRootless(mode: RootlessMode = 'auto', euid = process.geteuid?.() ?? 0, inUserNs = inUserNamespace()): boolean {
+  if (mode === 'auto') return euid !== 0 || inUserNs;
   return mode === 'true';
+}
+
+/**
+ * True inside a user namespace other than the host's (its uid_map is not the identity over
+ * every id): root there, as rootless podman runs its runtime, is nobody to the host's cgroups.
+ */
+export function inUserNamespace(): boolean {
+  try {
+    return readFileSync('/proc/self/uid_map', 'utf8').trim().split(/\s+/).join(' ') !== '0 0 4294967295';
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -21,14 +39,33 @@ export function rootlessRoot(env: NodeJS.ProcessEnv = process.env, euid = proces
   return runtimeDir ? `${runtimeDir}/ocirun` : `/tmp/ocirun-${euid}`;
 }
 
-/** The resource settings a rootless container cannot have, first one first; null if none. */
-export function rootlessCgroupProblem(spec: Spec): ConfigError | null {
+/** The resource settings a rootless container without a cgroup cannot have, first one first; null if none. */
+export function rootlessCgroupProblem(spec: Spec, why = 'ocirun run by an unprivileged user cannot create one'): ConfigError | null {
   const resources = spec.linux?.resources ?? {};
   for (const [key, value] of Object.entries(resources)) {
     // Device rules only narrow what the user namespace already keeps from the container.
     if (key === 'devices' || value === undefined || value === null) continue;
     if (typeof value === 'object' && Object.keys(value).length === 0) continue;
-    return new ConfigError(`linux.resources.${key}`, 'cannot be applied in rootless mode: the container has no cgroup of its own (ocirun run by an unprivileged user cannot create one)');
+    return new ConfigError(`linux.resources.${key}`, `cannot be applied in rootless mode: the container has no cgroup of its own (${why})`);
+  }
+  return null;
+}
+
+/**
+ * The first planned cgroup directory this process may not make (or enter): the nearest one of
+ * it or its parents that exists must be writable by the caller. null: all are delegated.
+ */
+export function undelegatedDir(paths: CgroupPaths): string | null {
+  const dirs = [...Object.values(paths.v1), ...(paths.unified ? [paths.unified] : [])];
+  for (const dir of dirs) {
+    let cur = dir;
+    while (!existsSync(cur) && dirname(cur) !== cur) cur = dirname(cur);
+    try {
+      accessSync(existsSync(join(cur, 'cgroup.procs')) ? join(cur, 'cgroup.procs') : cur, constants.W_OK);
+      accessSync(cur, constants.W_OK);
+    } catch {
+      return cur;
+    }
   }
   return null;
 }

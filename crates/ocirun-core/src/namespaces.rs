@@ -178,3 +178,14 @@ pub fn unshare_cgroup(linux: &Linux) -> Result<(), NamespaceError> {
     }
     Ok(())
 }
+
+/// True in a user namespace other than the host's, whose uid_map is the identity over every
+/// id. A process there, root or not, has no capability over the host's devices and cgroups
+/// (rootless podman runs its runtime in one, with no user namespace in the config).
+pub fn in_user_namespace() -> bool {
+    match std::fs::read_to_string("/proc/self/uid_map") {
+        Ok(map) => map.split_whitespace().collect::<Vec<_>>() != ["0", "0", "4294967295"],
+        // No /proc/self/uid_map: a kernel without user namespaces, so the host's.
+        Err(_) => false,
+    }
+}

@@ -3,12 +3,16 @@ import test from 'ava';
 import { ConfigError } from '../../../ts/errors.ts';
 import { isRootless, rootlessCgroupProblem, rootlessRoot } from '../../../ts/container/rootless.ts';
 
-test('auto is rootless exactly when the caller is not root', (t) => {
-  t.deepEqual([isRootless('auto', 0), isRootless('auto', 1000)], [false, true]);
+test('auto is rootless exactly when the caller is not root over the host', (t) => {
+  t.deepEqual([isRootless('auto', 0, false), isRootless('auto', 1000, false)], [false, true]);
+});
+
+test('auto is rootless for root in a user namespace, as rootless podman runs its runtime', (t) => {
+  t.true(isRootless('auto', 0, true));
 });
 
 test('true and false override the caller\'s uid', (t) => {
-  t.deepEqual([isRootless('true', 0), isRootless('false', 1000)], [true, false]);
+  t.deepEqual([isRootless('true', 0, false), isRootless('false', 1000, true)], [true, false]);
 });
 
 test('state goes under $XDG_RUNTIME_DIR/ocirun, else a per-user directory in /tmp', (t) => {

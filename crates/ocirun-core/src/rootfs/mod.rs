@@ -44,7 +44,8 @@ pub fn prepare(spec: &Spec, opts: &InitOptions, mut idmapped: IdmappedMounts) ->
     let dev_bound = spec.mounts.iter().any(|m| {
         resolve::clean(Path::new(&m.destination)) == Path::new("/dev") && MountOptions::parse(&m.options).bind
     });
-    let any_userns = linux.namespace(NamespaceType::User).is_some();
+    // A user namespace of the config's, or one the runtime already runs in: no mknod either way.
+    let any_userns = linux.namespace(NamespaceType::User).is_some() || crate::namespaces::in_user_namespace();
     devices::create_devices(&root, &linux.devices, !dev_bound, any_userns)?;
     let has_proc = spec.mounts.iter().any(|m| m.kind.as_deref() == Some("proc"));
     devices::create_dev_links(&root, has_proc)?;
