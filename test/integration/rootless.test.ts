@@ -223,7 +223,7 @@ function delegate(t: ExecutionContext): { name: string; session: string } {
   return { name, session: hierarchies.map((h) => join(h, name, 'session')).join(' ') };
 }
 
-test.serial('in cgroups delegated to the user, a rootless container gets its own, with its limits', (t) => {
+test.serial('in cgroups delegated to the user, a rootless container gets its own, with its limits, updates, ps and pause', (t) => {
   const { name, session } = delegate(t);
   const id = uniqueId('rootless');
   writeConfig(['sleep', '100'], (s) => {
@@ -238,6 +238,9 @@ test.serial('in cgroups delegated to the user, a rootless container gets its own
   t.is(readFileSync(`${dir('memory')}/memory.limit_in_bytes`, 'utf8').trim(), String(64 * 1024 * 1024));
   t.is(readFileSync(`${dir('pids')}/pids.max`, 'utf8').trim(), '50');
   t.true(readFileSync(`${dir('unified')}/cgroup.procs`, 'utf8').split('\n').includes(String(pid)));
+  t.is(asUser(['update', '--pids-limit', '20', id], session).code, 0);
+  t.is(readFileSync(`${dir('pids')}/pids.max`, 'utf8').trim(), '20');
+  t.regex(asUser(['ps', id], session).stdout, new RegExp(`^\\S+\\s+${pid}\\s`, 'm'));
   t.is(asUser(['pause', id], session).code, 0);
   t.regex(readFileSync(`${dir('freezer')}/freezer.state`, 'utf8'), /FROZEN/);
   t.is(asUser(['delete', '--force', id], session).code, 0);
