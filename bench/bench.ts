@@ -2,7 +2,11 @@
 // create with a full linux.resources block and update, for ocirun, runc and crun side by side
 // in one run, with `node -e 0` as the floor under ocirun.
 // Prints medians and ratios. Run as root:
-//   node bench/bench.ts [--runs N] [--rounds N] [--warmup N] [--only ocirun,runc]
+//   node bench/bench.ts [--runs N] [--rounds N] [--warmup N] [--only ocirun,runc] [--rootless]
+//
+// --rootless: every runtime runs as the tests' unprivileged user (made if missing) with the
+// rootless config (`spec --rootless`: the user mapped to root, no network namespace), and
+// only the lifecycle phases, as a rootless container has no cgroup for resources.
 //
 // Every runtime runs the same bundle. crun 1.8 refuses this machine's hybrid cgroup layout, so
 // its worker runs in a private mount namespace with the cgroup2 mount hidden (affects nothing
@@ -13,6 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeBundle } from '../test/helpers/bundle.ts';
 import { cliPath, nodeBinDir } from '../test/helpers/paths.ts';
+import { rootlessUser } from '../test/helpers/rootless-user.ts';
+import { rootlessSpec } from '../ts/spec/defaults.ts';
 
 type Runtime = 'ocirun' | 'runc' | 'crun';
 const PHASES = ['run', 'create', 'start', 'state', 'delete', 'create+resources', 'update'] as const;
@@ -56,7 +62,8 @@ function pidOf(cmd: string, root: string, id: string): number {
 
 /** Times every phase `runs` times (after `warmup` untimed rounds) for one runtime. */
 function worker(rt: Runtime, bundle: string, limited: string, runs: number, warmup: number): Samples {
-  if (rt === 'crun') {
+  const rootless = !limited;
+  if (rt === 'crun' && !rootless) {
     // Inside our private mount namespace: hide the hybrid host's cgroup2 mount from crun.
     spawnSync('umount', ['/sys/fs/cgroup/unified']);
   }
@@ -76,9 +83,11 @@ function worker(rt: Runtime, bundle: string, limited: string, runs: number, warm
       while (alive(pid)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
       add('state', timed(cmd, [...base, 'state', `c${i}`]), i);
       add('delete', timed(cmd, [...base, 'delete', `c${i}`]), i);
-      add('create+resources', timed(cmd, [...base, 'create', '-b', limited, `l${i}`]), i);
-      add('update', timed(cmd, [...base, 'update', '--memory', String(96 << 20), '--pids-limit', '64', '--cpu-quota', '20000', `l${i}`]), i);
-      spawnSync(cmd, [...base, 'delete', '-f', `l${i}`], { env, stdio: 'ignore' });
+      if (!rootless) {
+        add('create+resources', timed(cmd, [...base, 'create', '-b', limited, `l${i}`]), i);
+        add('update', timed(cmd, [...base, 'update', '--memory', String(96 << 20), '--pids-limit', '64', '--cpu-quota', '20000', `l${i}`]), i);
+        spawnSync(cmd, [...base, 'delete', '-f', `l${i}`], { env, stdio: 'ignore' });
+      }
       if (rt === 'ocirun') add('node -e 0', timed('node', ['-e', '0']), i);
     }
   } finally {
@@ -99,9 +108,16 @@ function installed(rt: Runtime): boolean {
   return rt === 'ocirun' || spawnSync(rt, ['--version']).status === 0;
 }
 
-function runWorker(rt: Runtime, bundle: string, limited: string, runs: number, warmup: number): Samples {
+/** `limited` is '' for a rootless run; `user` the unprivileged user it runs as. */
+function runWorker(rt: Runtime, bundle: string, limited: string, runs: number, warmup: number, user?: { uid: number; gid: number }): Samples {
   const self = [join(import.meta.dirname, 'bench.ts'), '--worker', rt, '--bundle', bundle, '--limited', limited, '--runs', String(runs), '--warmup', String(warmup)];
-  const [cmd, args] = rt === 'crun' ? ['unshare', ['-m', '--', process.execPath, ...self]] : [process.execPath, self];
+  let [cmd, args] = rt === 'crun' ? ['unshare', ['-m', '--', process.execPath, ...self]] : [process.execPath, self];
+  if (user) {
+    // Root hides cgroup2 from crun (see above) in the worker's mount namespace, then drops to the user.
+    const hide = rt === 'crun' ? 'umount /sys/fs/cgroup/unified; ' : '';
+    const drop = `${hide}exec setpriv --reuid=${user.uid} --regid=${user.gid} --clear-groups "$@"`;
+    [cmd, args] = ['unshare', ['-m', '--', 'sh', '-c', drop, 'sh', process.execPath, ...self]];
+  }
   const r = spawnSync(cmd, args as string[], { env, encoding: 'utf8', maxBuffer: 16 << 20 });
   if (r.status !== 0) throw new Error(`${rt} worker failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Samples;
@@ -118,9 +134,17 @@ function main(): void {
     process.stdout.write(JSON.stringify(worker(rt, arg('--bundle', ''), arg('--limited', ''), runs, warmup)));
     return;
   }
+  const user = process.argv.includes('--rootless') ? rootlessUser() : undefined;
   const b = makeBundle(['/bin/true']);
   // crun 1.8 knows runtime-spec versions up to 1.0.x; the bundles use nothing newer.
-  b.write((spec) => (spec.ociVersion = '1.0.2'));
+  b.write((spec) => {
+    spec.ociVersion = '1.0.2';
+    if (user) {
+      const r = rootlessSpec(user.uid, user.gid);
+      [spec.linux, spec.mounts] = [r.linux, r.mounts];
+    }
+  });
+  if (user) spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, b.dir]);
   // The same program with a full resources block, for create+resources and update.
   const limited = makeBundle(['sleep', '30']);
   limited.write((spec) => {
@@ -142,17 +166,18 @@ function main(): void {
     for (let round = 0; round < rounds; round++) {
       const n = Math.floor(runs / rounds) + (round < runs % rounds ? 1 : 0);
       for (const rt of runtimes) {
-        const samples = runWorker(rt, b.dir, limited.dir, n, round === 0 ? warmup : 1);
+        const samples = runWorker(rt, b.dir, user ? '' : limited.dir, n, round === 0 ? warmup : 1, user);
         const into = (results[rt] ??= {});
         for (const [phase, xs] of Object.entries(samples) as [Phase, number[]][]) (into[phase] ??= []).push(...xs);
       }
     }
 
     const floor = median(results.ocirun?.['node -e 0']);
-    console.log(`ocirun benchmark: /bin/true in a busybox bundle, ${runs} runs each after ${warmup} warm-up, medians in ms`);
+    const how = user ? `rootless, as ${user.name} (uid ${user.uid})` : 'as root';
+    console.log(`ocirun benchmark: /bin/true in a busybox bundle, ${how}, ${runs} runs each after ${warmup} warm-up, medians in ms`);
     console.log(`node ${process.version}; runtimes: ${runtimes.join(', ')}; node -e 0 (the floor under every ocirun call): ${fmt(floor)} ms`);
     const header = ['phase', 'ocirun', 'runc', 'crun', 'ocirun/runc', 'ocirun/crun', 'ocirun - floor'];
-    const rows = PHASES.map((p) => {
+    const rows = PHASES.filter((p) => !user || !['create+resources', 'update'].includes(p)).map((p) => {
       const [o, r, c] = (['ocirun', 'runc', 'crun'] as Runtime[]).map((rt) => median(results[rt]?.[p]));
       return [p, fmt(o), fmt(r), fmt(c), ratio(o, r), ratio(o, c), o === undefined || floor === undefined ? '-' : fmt(o - floor)];
     });

@@ -253,3 +253,10 @@ test.serial('without delegation the refusal names the directory the user may not
   t.is(r.code, 1);
   t.regex(r.stderr, new RegExp(`linux\\.resources\\.pids: cannot be applied in rootless mode: the container has no cgroup of its own \\(/sys/fs/cgroup/\\S+ is not delegated to uid ${uid}\\)`));
 });
+
+test.serial('the user\'s CLI keeps its start-up code caches in a cache directory of its own', (t) => {
+  // The package's dist/.code-cache is root's (0700); the user's go under ~/.cache instead.
+  asUser(['list']);
+  const dir = join(runtimeDir, '.cache', 'ocirun', 'code-cache');
+  t.true(existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('-list.v8')), dir);
+});

@@ -7,8 +7,9 @@
 // running, and most functions are compiled lazily, on first call. One cache per command and
 // file, made on the command's first run. Caches live in the package's dist/.code-cache, which
 // must be owned by this user or root and closed to others: cached code runs with ocirun's
-// privileges.
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// privileges. A user who cannot use that one (rootless ocirun in a root-installed package)
+// keeps caches of their own, under $XDG_CACHE_HOME or ~/.cache, or /tmp/ocirun-cache-UID.
+import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -20,7 +21,7 @@ export const CHUNK_LOADER = Symbol.for('ocirun.loadChunk');
 function commandOf(argv: string[]): string {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
-    if (a === '--root' || a === '--log' || a === '--log-format') i++;
+    if (a === '--root' || a === '--log' || a === '--log-format' || a === '--rootless') i++;
     else if (!a.startsWith('-')) return /^[a-z]+$/.test(a) ? a : 'other';
   }
   return 'none';
@@ -33,6 +34,8 @@ function privateDir(dir: string): string | null {
     const st = statSync(dir);
     const uid = process.getuid?.() ?? 0;
     const safe = st.isDirectory() && (st.uid === uid || st.uid === 0) && (st.mode & 0o022) === 0;
+    // Root's directory is safe for anyone to trust but of no use to others: they cannot read it.
+    if (safe) accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
     return safe ? dir : null;
   } catch {
     return null;
@@ -109,8 +112,17 @@ class CachedLoader {
   }
 }
 
+/** The package's cache directory, or else one of this user's own. */
+function cacheDir(packageRoot: string): string | null {
+  const own = privateDir(join(packageRoot, 'dist', '.code-cache'));
+  if (own) return own;
+  const env = process.env;
+  const base = env['XDG_CACHE_HOME'] || (env['HOME'] ? join(env['HOME'], '.cache') : '');
+  return (base && privateDir(join(base, 'ocirun', 'code-cache'))) || privateDir(`/tmp/ocirun-cache-${process.getuid?.() ?? 0}`);
+}
+
 export function boot(packageRoot: string): void {
-  const loader = new CachedLoader(privateDir(join(packageRoot, 'dist', '.code-cache')), commandOf(process.argv.slice(2)));
+  const loader = new CachedLoader(cacheDir(packageRoot), commandOf(process.argv.slice(2)));
   (globalThis as Record<symbol, unknown>)[CHUNK_LOADER] = (file: string) => loader.load(file);
   loader.load(join(packageRoot, 'dist', 'ocirun.cjs'));
 }
