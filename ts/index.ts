@@ -7,6 +7,7 @@
 //   const { status } = await c.wait();
 //   await c.delete();
 export { Factory, DEFAULT_ROOT, type FactoryOptions, type CreateOptions } from './container/factory.ts';
+export { isRootless, rootlessRoot, type RootlessMode } from './container/rootless.ts';
 export { Container, type ContainerState, type ExitStatus, type StartOptions } from './container/container.ts';
 export type { ContainerEvent, EventsOptions } from './container/events.ts';
 export { ContainerProcess, type ProcessExit } from './container/process.ts';

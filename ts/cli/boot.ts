@@ -9,7 +9,7 @@
 // must be owned by this user or root and closed to others: cached code runs with ocirun's
 // privileges. A user who cannot use that one (rootless ocirun in a root-installed package)
 // keeps caches of their own, under $XDG_CACHE_HOME or ~/.cache, or /tmp/ocirun-cache-UID.
-import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -31,7 +31,8 @@ function commandOf(argv: string[]): string {
 function privateDir(dir: string): string | null {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = statSync(dir);
+    // lstat: a symlink planted at a shared path such as /tmp must not lead root's caches elsewhere.
+    const st = lstatSync(dir);
     const uid = process.getuid?.() ?? 0;
     const safe = st.isDirectory() && (st.uid === uid || st.uid === 0) && (st.mode & 0o022) === 0;
     // Root's directory is safe for anyone to trust but of no use to others: they cannot read it.
