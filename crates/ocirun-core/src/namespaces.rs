@@ -189,3 +189,14 @@ pub fn in_user_namespace() -> bool {
         Err(_) => false,
     }
 }
+
+/// True when this process is root over the host: euid 0 in the initial user namespace (whose
+/// uid_map is the identity over every id). Root in a user namespace, as under rootless podman,
+/// holds no capability over the host's cgroups or devices.
+pub fn host_root() -> bool {
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        return false;
+    }
+    !in_user_namespace()
+}

@@ -50,7 +50,7 @@ pub fn prepare(spec: &Spec, planned: &dyn Manager) -> Result<Box<dyn Manager>, L
     // Not root over the host (rootless, in cgroups delegated to the user) device rules cannot be set:
     // devices.allow and the v2 device program need CAP_SYS_ADMIN over the host. The container's
     // user namespace already keeps it from making or opening devices it was not given.
-    if let Err(e) = manager.set(&resources, super::id_maps::host_root().then_some(&rules)) {
+    if let Err(e) = manager.set(&resources, crate::namespaces::host_root().then_some(&rules)) {
         let _ = manager.destroy();
         return Err(e.into());
     }

@@ -46,17 +46,6 @@ pub fn write(pid: i32, linux: &Linux) -> Result<(), LaunchError> {
     }
 }
 
-/// True when this process is root over the host: euid 0 in the initial user namespace (whose
-/// uid_map is the identity over every id). Root in a user namespace, as under rootless podman,
-/// holds no capability over the host's cgroups or devices.
-pub fn host_root() -> bool {
-    // SAFETY: geteuid cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        return false;
-    }
-    !crate::namespaces::in_user_namespace()
-}
-
 fn write_file(pid: i32, file: &str, text: &str) -> Result<(), LaunchError> {
     let path = PathBuf::from(format!("/proc/{pid}/{file}"));
     let err = |errno| LaunchError::Path { what: "write the user namespace's map", path: path.clone(), errno };
