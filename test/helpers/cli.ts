@@ -14,6 +14,51 @@ export interface CliResult {
 
 export const testEnv = { ...process.env, PATH: `${nodeBinDir}:${process.env['PATH'] ?? ''}` };
 
+export interface RunOptions {
+  timeout?: number;
+  input?: string;
+  /** Added to testEnv. */
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  uid?: number;
+  gid?: number;
+}
+
+/**
+ * Runs `file` and waits for it. Its stdout and stderr are files, not pipes: a created
+ * container keeps the stdio it was given, and a pipe would stay open as long as it lives.
+ */
+export function runToFiles(file: string, args: string[], opts: RunOptions = {}): CliResult {
+  const dir = mkdtempSync(join(tmpdir(), 'ocirun-out-'));
+  const out = openSync(join(dir, 'stdout'), 'w+');
+  const err = openSync(join(dir, 'stderr'), 'w+');
+  let stdin: number | 'ignore' = 'ignore';
+  if (opts.input !== undefined) {
+    writeFileSync(join(dir, 'stdin'), opts.input);
+    stdin = openSync(join(dir, 'stdin'), 'r');
+  }
+  try {
+    const r = spawnSync(file, args, {
+      env: { ...testEnv, ...opts.env },
+      stdio: [stdin, out, err],
+      timeout: opts.timeout ?? 60_000,
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
+    });
+    return {
+      code: r.status ?? -1,
+      stdout: readFileSync(join(dir, 'stdout'), 'utf8'),
+      stderr: readFileSync(join(dir, 'stderr'), 'utf8'),
+    };
+  } finally {
+    closeSync(out);
+    closeSync(err);
+    if (typeof stdin === 'number') closeSync(stdin);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** A state root of its own, so tests never see each other's containers. */
 export class Runtime {
   readonly root: string;
@@ -26,36 +71,9 @@ export class Runtime {
     return ['--root', this.root, ...args];
   }
 
-  /**
-   * Runs the CLI and waits for it. Its stdout and stderr are files, not pipes: a created
-   * container keeps the stdio it was given, and a pipe would stay open as long as it lives.
-   */
+  /** Runs the CLI and waits for it (see runToFiles). */
   run(args: string[], opts: { timeout?: number; input?: string; env?: Record<string, string> } = {}): CliResult {
-    const dir = mkdtempSync(join(tmpdir(), 'ocirun-out-'));
-    const out = openSync(join(dir, 'stdout'), 'w+');
-    const err = openSync(join(dir, 'stderr'), 'w+');
-    let stdin: number | 'ignore' = 'ignore';
-    if (opts.input !== undefined) {
-      writeFileSync(join(dir, 'stdin'), opts.input);
-      stdin = openSync(join(dir, 'stdin'), 'r');
-    }
-    try {
-      const r = spawnSync(cliPath, this.args(args), {
-        env: { ...testEnv, ...opts.env },
-        stdio: [stdin, out, err],
-        timeout: opts.timeout ?? 60_000,
-      });
-      return {
-        code: r.status ?? -1,
-        stdout: readFileSync(join(dir, 'stdout'), 'utf8'),
-        stderr: readFileSync(join(dir, 'stderr'), 'utf8'),
-      };
-    } finally {
-      closeSync(out);
-      closeSync(err);
-      if (typeof stdin === 'number') closeSync(stdin);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    return runToFiles(cliPath, this.args(args), opts);
   }
 
   /** Starts the CLI without waiting (for `run` in the foreground). */

@@ -4,12 +4,12 @@
 // where they are delegated to the user.
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Spec } from '../../ts/spec/types.ts';
 import { makeRootfs } from '../helpers/bundle.ts';
-import { type CliResult, testEnv, uniqueId } from '../helpers/cli.ts';
+import { type CliResult, runToFiles, testEnv, uniqueId } from '../helpers/cli.ts';
 import { cliPath } from '../helpers/paths.ts';
 import { rootlessUser } from '../helpers/rootless-user.ts';
 
@@ -20,35 +20,14 @@ let subBase = 0;
 let runtimeDir = '';
 let bundle = '';
 
-/**
- * Runs the CLI as the test user, with its own XDG_RUNTIME_DIR and the bundle as cwd. Output
- * goes to files: a detached container keeps the runtime's stdio, and a pipe would stay open
- * as long as it lives.
- */
+/** Runs the CLI as the test user, with its own XDG_RUNTIME_DIR and the bundle as cwd. */
 function asUser(args: string[], session?: string): CliResult {
-  const dir = mkdtempSync(join(tmpdir(), 'ocirun-out-'));
-  const out = openSync(join(dir, 'stdout'), 'w+');
-  const err = openSync(join(dir, 'stderr'), 'w+');
-  try {
-    // In a delegated session the runtime starts as root, joins the session's cgroups, and
-    // only then drops to the user, as a login into a systemd Delegate= slice would.
-    const [file, argv, ids] = session
-      ? ['sh', ['-c', `for d in ${session}; do echo $$ > $d/cgroup.procs; done; exec setpriv --reuid=${uid} --regid=${gid} --clear-groups "$@"`, 'sh', cliPath, ...args], {}]
-      : [cliPath, args, { uid, gid }];
-    const r = spawnSync(file, argv, {
-      cwd: bundle,
-      ...ids,
-      env: { ...testEnv, XDG_RUNTIME_DIR: runtimeDir, HOME: runtimeDir },
-      stdio: ['ignore', out, err],
-      timeout: 60_000,
-    });
-    const read = (name: string) => readFileSync(join(dir, name), 'utf8');
-    return { code: r.status ?? -1, stdout: read('stdout'), stderr: read('stderr') };
-  } finally {
-    closeSync(out);
-    closeSync(err);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const env = { XDG_RUNTIME_DIR: runtimeDir, HOME: runtimeDir };
+  if (!session) return runToFiles(cliPath, args, { cwd: bundle, uid, gid, env });
+  // In a delegated session the runtime starts as root, joins the session's cgroups, and
+  // only then drops to the user, as a login into a systemd Delegate= slice would.
+  const drop = `for d in ${session}; do echo $$ > $d/cgroup.procs; done; exec setpriv --reuid=${uid} --regid=${gid} --clear-groups "$@"`;
+  return runToFiles('sh', ['-c', drop, 'sh', cliPath, ...args], { cwd: bundle, env });
 }
 
 /** config.json as `ocirun spec --rootless` writes it for the user, then edited. */

@@ -14,7 +14,7 @@ import { type CgroupPaths, type ContainerRecord, StateStore } from './state-stor
 import { prepareStdio, type PreparedStdio, type StdioOptions } from './stdio.ts';
 import { Terminal } from './terminal.ts';
 import { checkTerminal } from './terminal-rules.ts';
-import { inUserNamespace, isRootless, rootlessCgroupProblem, rootlessRoot, undelegatedDir } from './rootless.ts';
+import { isHostRoot, isRootless, rootlessCgroupProblem, rootlessRoot, undelegatedDir } from './rootless.ts';
 
 
 export interface FactoryOptions {
@@ -41,8 +41,9 @@ export interface FactoryOptions {
    */
   zygote?: boolean;
   /**
-   * Rootless mode (runc's --rootless): containers get no cgroup, so cgroup settings are
-   * refused. The default is rootless when this process is not root.
+   * Rootless mode (runc's --rootless): containers get cgroups only where they are delegated
+   * to this user, and otherwise none, so that cgroup settings are refused. The default is
+   * rootless when this process is not root over the host.
    */
   rootless?: boolean;
 }
@@ -107,7 +108,7 @@ function rootlessCgroups(raw: Buffer, spec: Spec, id: string, systemd: boolean, 
     return { paths: undefined };
   };
   // Root forced rootless keeps none: it would make them anywhere.
-  if (process.geteuid?.() === 0 && !inUserNamespace()) return undelegated('--rootless true as root');
+  if (isHostRoot()) return undelegated('--rootless true as root');
   const plan = planCgroups(raw, id, systemd, log);
   const blocked = undelegatedDir(JSON.parse(plan.paths) as CgroupPaths);
   return blocked ? undelegated(`${blocked} is not delegated to uid ${process.geteuid?.()}`) : plan;
@@ -183,7 +184,7 @@ export class Factory {
         annotations: bundle.spec.annotations ?? {},
         phase: 'creating',
         creator: { pid: process.pid, startTime: self?.startTime ?? 0 },
-        ...(plan.paths ? { cgroupPaths: JSON.parse(plan.paths) as CgroupPaths } : { rootless: true }),
+        ...(plan.paths !== undefined ? { cgroupPaths: JSON.parse(plan.paths) as CgroupPaths } : { rootless: true }),
         resources: bundle.spec.linux?.resources ?? {},
         ...(opts.notifySocket ? { notifySocket: opts.notifySocket } : {}),
       };

@@ -1,7 +1,7 @@
 // Rootless mode: ocirun run by an unprivileged user. The container gets cgroups only where
 // they are delegated to the user; otherwise it has none, and what only a cgroup can do is
 // refused up front, naming the setting, rather than silently ignored.
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import type { CgroupPaths } from './state-store.ts';
@@ -13,9 +13,14 @@ import type { Spec } from '../spec/types.ts';
  */
 export type RootlessMode = 'auto' | 'true' | 'false';
 
-export function isRootless(mode: RootlessMode = 'auto', euid = process.geteuid?.() ?? 0, inUserNs = inUserNamespace()): boolean {
-  if (mode === 'auto') return euid !== 0 || inUserNs;
+export function isRootless(mode: RootlessMode = 'auto', euid = process.geteuid?.() ?? 0, inUserNs?: boolean): boolean {
+  if (mode === 'auto') return !isHostRoot(euid, inUserNs);
   return mode === 'true';
+}
+
+/** Root over the host: euid 0 outside any user namespace (uid_map is read only for root). */
+export function isHostRoot(euid = process.geteuid?.() ?? 0, inUserNs?: boolean): boolean {
+  return euid === 0 && !(inUserNs ?? inUserNamespace());
 }
 
 /**
@@ -53,18 +58,20 @@ export function rootlessCgroupProblem(spec: Spec, why = 'ocirun run by an unpriv
 
 /**
  * The first planned cgroup directory this process may not make (or enter): the nearest one of
- * it or its parents that exists must be writable by the caller. null: all are delegated.
+ * it or its parents that exists (the plan records the rest as to be created) must be writable
+ * by the caller, and so must its cgroup.procs. null: all are delegated.
  */
 export function undelegatedDir(paths: CgroupPaths): string | null {
+  const created = new Set(paths.created);
   const dirs = [...Object.values(paths.v1), ...(paths.unified ? [paths.unified] : [])];
   for (const dir of dirs) {
-    let cur = dir;
-    while (!existsSync(cur) && dirname(cur) !== cur) cur = dirname(cur);
+    let existing = dir;
+    while (created.has(existing)) existing = dirname(existing);
     try {
-      accessSync(existsSync(join(cur, 'cgroup.procs')) ? join(cur, 'cgroup.procs') : cur, constants.W_OK);
-      accessSync(cur, constants.W_OK);
+      accessSync(existing, constants.W_OK);
+      accessSync(join(existing, 'cgroup.procs'), constants.W_OK);
     } catch {
-      return cur;
+      return existing;
     }
   }
   return null;
