@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use super::LaunchError;
 use crate::spec::{IdMapping, Linux, NamespaceType};
-use crate::sys::fs as sysfs;
+use crate::sys::{fs as sysfs, Errno};
 
 /// The map file's text: one "container host size" line per range, in one write, as the
 /// kernel accepts a map only once and whole.
@@ -47,10 +47,19 @@ pub fn write(pid: i32, linux: &Linux) -> Result<(), LaunchError> {
 }
 
 fn write_file(pid: i32, file: &str, text: &str) -> Result<(), LaunchError> {
+    write_proc_file(pid, file, text).map_err(|errno| LaunchError::Path {
+        what: "write the user namespace's map",
+        path: PathBuf::from(format!("/proc/{pid}/{file}")),
+        errno,
+    })
+}
+
+/// Writes /proc/PID/FILE (uid_map, gid_map, setgroups) in one write, as the kernel takes each
+/// only once.
+pub fn write_proc_file(pid: i32, file: &str, text: &str) -> Result<(), Errno> {
     let path = PathBuf::from(format!("/proc/{pid}/{file}"));
-    let err = |errno| LaunchError::Path { what: "write the user namespace's map", path: path.clone(), errno };
-    let fd = sysfs::openat(None, &path, libc::O_WRONLY | libc::O_CLOEXEC, 0).map_err(err)?;
-    sysfs::write_all(fd.as_fd(), text.as_bytes()).map_err(err)
+    let fd = sysfs::openat(None, &path, libc::O_WRONLY | libc::O_CLOEXEC, 0)?;
+    sysfs::write_all(fd.as_fd(), text.as_bytes())
 }
 
 /// newuidmap or newgidmap PID container host size [...], which check the ranges against

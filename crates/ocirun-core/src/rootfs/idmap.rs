@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use super::mounts::bind_source;
 use super::options::MountOptions;
 use super::{resolve, RootfsError};
-use crate::launcher::id_maps::map_text;
+use crate::launcher::id_maps::{map_text, write_proc_file};
 use crate::spec::{IdMapping, Linux, Mount, NamespaceType};
 use crate::sys::{fs as sysfs, mount, ns, pidfd, process, Errno};
 
@@ -112,11 +112,12 @@ impl NamespaceCache {
             }
             Mapping::Ranges { uid, gid } => (*uid, *gid),
         };
+        let dup = |fd: &OwnedFd| fd.try_clone().map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EBADF)));
         if let Some((_, _, fd)) = self.0.iter().find(|(u, g, _)| u == uid && g == gid) {
-            return fd.try_clone().map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EBADF)));
+            return dup(fd);
         }
         let fd = user_namespace_with(uid, gid)?;
-        let copy = fd.try_clone().map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EBADF)))?;
+        let copy = dup(&fd)?;
         self.0.push((uid.to_vec(), gid.to_vec(), fd));
         Ok(copy)
     }
@@ -146,10 +147,6 @@ fn user_namespace_with(uid: &[IdMapping], gid: &[IdMapping]) -> Result<OwnedFd, 
 }
 
 fn write_maps(pid: i32, uid: &[IdMapping], gid: &[IdMapping]) -> Result<(), Errno> {
-    for (file, maps) in [("uid_map", uid), ("gid_map", gid)] {
-        let path = PathBuf::from(format!("/proc/{pid}/{file}"));
-        let fd = sysfs::openat(None, &path, libc::O_WRONLY | libc::O_CLOEXEC, 0)?;
-        sysfs::write_all(fd.as_fd(), map_text(maps).as_bytes())?;
-    }
-    Ok(())
+    write_proc_file(pid, "uid_map", &map_text(uid))?;
+    write_proc_file(pid, "gid_map", &map_text(gid))
 }
