@@ -31,16 +31,6 @@ export class ConfigError extends OciRunError {
   }
 }
 
-/** config.json asks for something this version of ocirun cannot do yet. */
-export class UnsupportedError extends OciRunError {
-  readonly field: string;
-
-  constructor(field: string, problem: string) {
-    super(`config.json: ${field}: ${problem}`, 'EUNSUPPORTED');
-    this.field = field;
-  }
-}
-
 export class ContainerNotFoundError extends OciRunError {
   readonly id: string;
 

@@ -38,11 +38,6 @@ const hostnameNeedsUts: Check = (spec) => {
   return null;
 };
 
-/**
- * A new user namespace needs both maps (the parent writes them before the init goes on), and
- * maps need a new user namespace to go to (one joined by path has its own), as runc requires.
- * Container root must be mapped: the init becomes root in the namespace to set the container up.
- */
 /** The kernel's rules for one map: at most 340 ranges, none empty, none overlapping another. */
 function rangesProblem(field: string, map: readonly IdMapping[]): OciRunError | null {
   if (map.length > 340) return new ConfigError(field, `has ${map.length} ranges; the kernel takes at most 340`);
@@ -57,6 +52,11 @@ function rangesProblem(field: string, map: readonly IdMapping[]): OciRunError | 
   return null;
 }
 
+/**
+ * A new user namespace needs both maps (the parent writes them before the init goes on), and
+ * maps need a new user namespace to go to (one joined by path has its own), as runc requires.
+ * Container root must be mapped: the init becomes root in the namespace to set the container up.
+ */
 const idMappingsFitUserNamespace: Check = (spec) => {
   const linux = spec.linux ?? {};
   const userns = (linux.namespaces ?? []).find((n) => n.type === 'user');
